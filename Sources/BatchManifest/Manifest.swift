@@ -1,0 +1,119 @@
+/// A validated manifest (version 1): every default applied, every template parsed, every
+/// environment variable substituted. Built from a ``ManifestDocument`` by ``ManifestConverter``.
+public struct Manifest: Sendable {
+    /// Path of the manifest file as given by the user (used in diagnostics and reports).
+    public var file: String
+    public var name: String
+    public var provider: Provider
+    public var concurrency: Concurrency
+    public var retry: RetryPolicy
+    public var budget: Budget?
+    public var output: OutputSettings
+    public var pricing: PriceTable
+    public var jobs: [Job]
+}
+
+public enum Provider: String, Sendable, Codable, CaseIterable {
+    case tempolor
+    case useapi
+    case simulator
+}
+
+public struct Concurrency: Sendable, Equatable, Codable {
+    public var tasks: Int
+    public var downloads: Int
+
+    public static let `default` = Concurrency(tasks: 4, downloads: 4)
+    public static let limits = 1...64
+}
+
+public struct RetryPolicy: Sendable, Equatable {
+    /// Attempts per call, the first included.
+    public var attempts: Int
+    public var initial: Duration
+    public var max: Duration
+
+    public static let `default` = RetryPolicy(attempts: 5, initial: .seconds(2), max: .seconds(120))
+    public static let attemptLimits = 1...100
+}
+
+public struct Budget: Sendable, Equatable, Codable {
+    public var maxCredits: Double
+}
+
+public struct OutputSettings: Sendable {
+    /// The output root: absolute, or relative to the working directory when the manifest does
+    /// not name one (then it is `output`).
+    public var root: String
+    public var path: OutputPathTemplate
+}
+
+/// One entry of `jobs:`. A job expands to one chain per matrix combination and variant.
+public struct Job: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    /// Matrix keys in the order written, each with its values.
+    public var matrix: [(key: String, values: [String])]
+    public var variants: Int
+    public var lyrics: LyricsStep?
+    public var main: MainStep?
+    public var extend: [ExtendStep]
+    public var stems: StemsStep?
+    public var callbackURL: String?
+
+    /// Every matrix combination, in row-major order of the keys as written (one empty
+    /// combination when the job has no matrix).
+    public var combinations: [[(key: String, value: String)]] {
+        var result: [[(key: String, value: String)]] = [[]]
+        for (key, values) in matrix {
+            result = result.flatMap { prefix in values.map { prefix + [(key, $0)] } }
+        }
+        return result
+    }
+}
+
+public enum MainStep: Sendable {
+    case song(SongStep)
+    case instrumental(InstrumentalStep)
+}
+
+public struct SongStep: Sendable {
+    public var prompt: Template
+    public var lyrics: Template?
+    public var model: String
+    public var voiceID: String?
+}
+
+public struct InstrumentalStep: Sendable {
+    public var prompt: Template
+    public var model: String
+}
+
+/// Lyrics written by the platform from a prompt; they feed every song of the job.
+public struct LyricsStep: Sendable {
+    public var prompt: Template
+    /// The song model the lyrics are written for (`song_model`), if any.
+    public var songModel: String?
+}
+
+public struct ExtendStep: Sendable {
+    /// Seconds into the parent audio where the continuation starts (10...600).
+    public var startTime: Int
+    public var lyrics: Template?
+
+    public static let startTimeLimits = 10...600
+}
+
+public enum StemsStep: Sendable {
+    /// Split the last audio of the job's chain.
+    case chain
+    /// Split an existing, publicly fetchable audio file.
+    case url(Template)
+}
+
+/// Field limits from the TemPolor Open API contract.
+public enum FieldLimits {
+    public static let lyricsCharacters = 3000
+    public static let promptCharacters = 1000
+    public static let variants = 1...100
+}

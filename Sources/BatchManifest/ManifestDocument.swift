@@ -1,0 +1,88 @@
+/// The manifest exactly as written: typed and located, nothing inherited or cross-checked yet.
+/// ``ManifestReader`` fills it from YAML; ``ManifestConverter`` turns it into a ``Manifest``.
+struct ManifestDocument {
+    var location: SourceLocation
+    var version: Located<Int>?
+    var name: Located<String>?
+    var provider: Located<String>?
+    var defaults = StepSettings()
+    var concurrency: (tasks: Located<Int>?, downloads: Located<Int>?) = (nil, nil)
+    var retry: (attempts: Located<Int>?, initial: Located<String>?, max: Located<String>?) = (nil, nil, nil)
+    var budget: Located<Double>?
+    var outputRoot: Located<String>?
+    var outputPath: Located<String>?
+    var pricing = PricingDocument()
+    var jobs: [JobDocument] = []
+}
+
+/// Keys a job inherits from `defaults:` and may override.
+struct StepSettings {
+    var model: Located<String>?
+    var instrumentalModel: Located<String>?
+    var lyricsModel: Located<String>?
+    var callbackURL: Located<String>?
+    var voiceID: Located<String>?
+
+    static let keys = ["model", "instrumental_model", "lyrics_model", "callback_url", "voice_id"]
+
+    /// `self` where set, else `fallback`.
+    func inheriting(from fallback: StepSettings) -> StepSettings {
+        StepSettings(
+            model: model ?? fallback.model,
+            instrumentalModel: instrumentalModel ?? fallback.instrumentalModel,
+            lyricsModel: lyricsModel ?? fallback.lyricsModel,
+            callbackURL: callbackURL ?? fallback.callbackURL,
+            voiceID: voiceID ?? fallback.voiceID
+        )
+    }
+}
+
+struct PricingDocument {
+    var perKind: [TaskKind: Located<Double>] = [:]
+    var models: [(name: Located<String>, price: Located<Double>)] = []
+}
+
+struct JobDocument {
+    var location: SourceLocation
+    var name: Located<String>?
+    var settings = StepSettings()
+    var song: SongDocument?
+    var instrumental: InstrumentalDocument?
+    var lyrics: LyricsDocument?
+    var extend: [ExtendDocument]?
+    var extendLocation: SourceLocation?
+    var stems: StemsDocument?
+    var matrix: [(key: Located<String>, values: [Located<String>])] = []
+    var variants: Located<Int>?
+}
+
+struct SongDocument {
+    var location: SourceLocation
+    var prompt: Located<String>?
+    var lyrics: Located<String>?
+    var model: Located<String>?
+    var voiceID: Located<String>?
+}
+
+struct InstrumentalDocument {
+    var location: SourceLocation
+    var prompt: Located<String>?
+    var model: Located<String>?
+}
+
+struct LyricsDocument {
+    var location: SourceLocation
+    var prompt: Located<String>?
+    var model: Located<String>?
+}
+
+struct ExtendDocument {
+    var location: SourceLocation
+    var startTime: Located<Int>?
+    var lyrics: Located<String>?
+}
+
+enum StemsDocument {
+    case enabled(Bool, SourceLocation)
+    case url(Located<String>)
+}

@@ -1,0 +1,32 @@
+/// Credits charged per create call, used for plan estimates and budget checks. Defaults are the
+/// figures the contract records; a manifest overrides any of them under `pricing:`.
+public struct PriceTable: Sendable, Equatable, Codable {
+    public var song: Double
+    public var instrumental: Double
+    public var extend: Double
+    public var lyrics: Double
+    public var stems: Double
+    /// Per-model prices that win over the per-kind price (e.g. `TemPolor i4: 30`).
+    public var models: [String: Double]
+
+    public static let `default` = PriceTable(
+        song: 30, instrumental: 20, extend: 30, lyrics: 7, stems: 35, models: ["TemPolor i4": 30]
+    )
+
+    /// The price of one create call for a task of this request.
+    public func price(of request: TaskRequest) -> Double {
+        if let model = request.model, let price = models[model] { return price + writtenLyricsSurcharge(request) }
+        switch request.kind {
+        case .song: return song + writtenLyricsSurcharge(request)
+        case .instrumental: return instrumental
+        case .extend: return extend
+        case .lyrics: return lyrics
+        case .stems: return stems
+        }
+    }
+
+    /// A song submitted without lyrics has the platform write them, billed as a lyrics call.
+    private func writtenLyricsSurcharge(_ request: TaskRequest) -> Double {
+        request.kind == .song && (request.lyrics ?? "").isEmpty && !request.lyricsFromParent ? lyrics : 0
+    }
+}

@@ -1,0 +1,24 @@
+public import ArgumentParser
+public import BatchManifest
+import Foundation
+
+extension Provider: ExpressibleByArgument {}
+
+/// Reads a manifest, prints its diagnostics to standard error and stops with exit code 2 when
+/// there are errors.
+enum ManifestLoading {
+    static func compile(_ path: String, provider: Provider?) throws -> ManifestCompilation {
+        let compilation = ManifestCompiler.compile(
+            contentsOf: path, environment: ProcessInfo.processInfo.environment, provider: provider
+        )
+        report(compilation.diagnostics)
+        if compilation.hasErrors { throw ExitCode(ExitCodes.invalid) }
+        return compilation
+    }
+
+    static func report(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        let text = diagnostics.map(\.description).joined(separator: "\n") + "\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import BatchManifest
+import Foundation
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check manifests and report every problem at once.",
+        discussion: """
+        Each problem is printed as file:line:col: error|warning: message on standard error.
+        Exits 0 when every manifest is free of errors (warnings allowed), 2 otherwise.
+        """
+    )
+
+    @Argument(help: "Manifest files to check.")
+    var manifests: [String]
+
+    @Option(help: "Check as if the manifest named this provider (tempolor, useapi, simulator).")
+    var provider: Provider?
+
+    func run() throws {
+        var failed = false
+        for path in manifests {
+            let compilation = ManifestCompiler.compile(
+                contentsOf: path, environment: ProcessInfo.processInfo.environment, provider: provider
+            )
+            ManifestLoading.report(compilation.diagnostics)
+            let errors = compilation.diagnostics.filter { $0.severity == .error }.count
+            let warnings = compilation.diagnostics.count - errors
+            if let graph = compilation.graph {
+                print("\(path): ok, \(graph.count) tasks" + (warnings > 0 ? ", \(warnings) warning(s)" : ""))
+            } else {
+                failed = true
+                print("\(path): \(errors) error(s)" + (warnings > 0 ? ", \(warnings) warning(s)" : ""))
+            }
+        }
+        if failed { throw ExitCode(ExitCodes.invalid) }
+    }
+}
