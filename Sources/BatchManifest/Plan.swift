@@ -24,6 +24,26 @@ public struct PlanEntry: Sendable, Codable {
     public var reason: String
     /// Credits a create call for this task costs by the price table.
     public var cost: Double
+
+    private enum CodingKeys: String, CodingKey {
+        case key, kind, job, combination, variant, parents, model, output, status, reason, cost
+    }
+
+    /// Every key is always present (absent values as `null`), so scripts can rely on the shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(job, forKey: .job)
+        try container.encode(combination, forKey: .combination)
+        try container.encode(variant, forKey: .variant)
+        try container.encode(parents, forKey: .parents)
+        try container.encode(model, forKey: .model)
+        try container.encode(output, forKey: .output)
+        try container.encode(status, forKey: .status)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(cost, forKey: .cost)
+    }
 }
 
 /// Where a task stands before a run.
