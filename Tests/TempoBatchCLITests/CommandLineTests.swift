@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@Suite("The tempo-batch binary")
+struct CommandLineTests {
+    private func temporaryManifest(_ text: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("m.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test func validateAcceptsEveryExample() throws {
+        let examples = try FileManager.default.contentsOfDirectory(atPath: BinaryRunner.repositoryRoot.appendingPathComponent("manifests").path)
+            .filter { $0.hasSuffix(".yaml") }.map { "manifests/\($0)" }
+        let result = try BinaryRunner.run(["validate"] + examples)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == examples.count)
+        #expect(result.stdout.contains("ok,"))
+    }
+
+    @Test func validateReportsEveryErrorWithExitCode2() throws {
+        let file = try temporaryManifest("""
+        version: 1
+        jobs:
+          - name: a
+            song: { prompt: "{mood}" }
+            variants: many
+        """)
+        let result = try BinaryRunner.run(["validate", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(file.path):4:21: error: job 'a' song.prompt uses '{mood}'"))
+        #expect(result.stderr.contains("\(file.path):5:15: error: job 'a' variants must be a whole number"))
+        #expect(result.stdout.contains("2 error(s)"))
+    }
+
+    @Test func warningsAloneExitZero() throws {
+        let file = try temporaryManifest("""
+        version: 1
+        jobs:
+          - name: a
+            song: { prompt: x, model: TemPolor v9 }
+        """)
+        let result = try BinaryRunner.run(["validate", file.path])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains(":4:31: warning: song model 'TemPolor v9' is not in the known catalogue"))
+    }
+
+    @Test func missingFileIsAnInvalidManifest() throws {
+        let result = try BinaryRunner.run(["validate", "/nonexistent/m.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("/nonexistent/m.yaml:1:1: error: cannot read the file"))
+    }
+
+    @Test func planPrintsJSONForScripts() throws {
+        let result = try BinaryRunner.run(["plan", "manifests/nightly.yaml", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let tasks = object?["tasks"] as? [[String: Any]] ?? []
+        #expect(tasks.count == 28)
+        #expect(tasks.allSatisfy { $0["status"] as? String == "to_do" })
+    }
+
+    @Test func planPrintsATableAndTheCost() throws {
+        let result = try BinaryRunner.run(["plan", "manifests/demo.yaml"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("owl-waltz"))
+        #expect(result.stdout.contains("Estimated cost: 120 credits to do"))
+    }
+
+    @Test func planOfAnInvalidManifestExits2() throws {
+        let file = try temporaryManifest("version: 1\njobs: []\n")
+        let result = try BinaryRunner.run(["plan", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(":2:7: error: jobs must list at least one job"))
+    }
+
+    @Test(arguments: [["plan"], ["validate"], ["plan", "x.yaml", "--bogus"], ["nonsense"]])
+    func usageErrorsExit2(arguments: [String]) throws {
+        let result = try BinaryRunner.run(arguments)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("Usage") || result.stderr.contains("Error"))
+    }
+
+    @Test func helpDocumentsTheExitCodes() throws {
+        let result = try BinaryRunner.run(["--help"])
+        #expect(result.status == 0)
+        for line in ["0    all tasks finished", "2    invalid manifest or usage", "75   another run holds the lock"] {
+            #expect(result.stdout.contains(line))
+        }
+    }
+}
