@@ -22,3 +22,10 @@ enum ManifestLoading {
         FileHandle.standardError.write(Data(text.utf8))
     }
 }
+
+/// Unbuffered output for long-running commands whose lines must appear as they happen.
+enum Console {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+/// The kinds of work the simulator tracks; each has its own create and query routes.
+public enum ItemKind: String, Sendable, Codable, CaseIterable {
+    case song
+    case instrumental
+    case lyrics
+    case stems
+
+    var idPrefix: String {
+        switch self {
+        case .song: "song_"
+        case .instrumental: "inst_"
+        case .lyrics: "lyr_"
+        case .stems: "mss_"
+        }
+    }
+}
+
+/// How a task ends, decided when it is created (fault injection may pick a bad end).
+enum Outcome: String, Sendable {
+    case succeeded
+    /// The mp3 is fine; the WAV (and for songs the timings) fail.
+    case partFailed
+    /// Nothing is produced and nothing is billed.
+    case failed
+}
+
+/// One created work. Its status is a function of the time since creation, so nothing has to
+/// tick: every query computes where the item is now.
+struct SimulatedItem: Sendable {
+    let id: String
+    let kind: ItemKind
+    let model: String
+    let prompt: String
+    /// Lyrics of the work: submitted, generated, or (extends) the parent's up to `start_time`
+    /// followed by the new part.
+    let lyrics: String
+    let sections: [LyricsSection]
+    let title: String
+    let style: String
+    let duration: Int
+    let createdAt: Date
+    let outcome: Outcome
+    let callbackURL: String
+    let cost: Double
+    let parentID: String?
+    let startTime: Int?
+    let sourceURL: String?
+    /// Seconds from creation, already scaled.
+    let mainAfter: TimeInterval
+    let audioHiAfter: TimeInterval
+    let sectionsAfter: TimeInterval
+
+    enum Status: String, Sendable {
+        case waiting, running
+        case mainSucceeded = "main_succeeded"
+        case succeeded
+        case partFailed = "part_failed"
+        case failed
+    }
+
+    enum SubStatus: String, Sendable {
+        case waiting, running
+        case subSucceeded = "sub_succeeded"
+        case subFailed = "sub_failed"
+    }
+
+    struct Snapshot: Sendable {
+        var status: Status
+        var audioHi: SubStatus
+        var sections: SubStatus
+        var finishedAt: Date?
+
+        var isFinal: Bool { status == .succeeded || status == .partFailed || status == .failed }
+        var mainReady: Bool { status == .mainSucceeded || status == .succeeded || status == .partFailed }
+    }
+
+    func snapshot(at now: Date) -> Snapshot {
+        let elapsed = now.timeIntervalSince(createdAt)
+        switch kind {
+        case .lyrics, .stems:
+            if elapsed < mainAfter {
+                let status: Status = kind == .lyrics && elapsed < mainAfter * 0.2 ? .waiting : .running
+                return Snapshot(status: status, audioHi: .waiting, sections: .waiting, finishedAt: nil)
+            }
+            let done = createdAt + mainAfter
+            return Snapshot(status: outcome == .failed ? .failed : .succeeded, audioHi: .waiting, sections: .waiting, finishedAt: done)
+        case .song, .instrumental:
+            if elapsed < mainAfter {
+                return Snapshot(status: .running, audioHi: .waiting, sections: .waiting, finishedAt: nil)
+            }
+            if outcome == .failed {
+                return Snapshot(status: .failed, audioHi: .subFailed, sections: .subFailed, finishedAt: createdAt + mainAfter)
+            }
+            let hasSections = kind == .song
+            let failedSub: SubStatus = outcome == .partFailed ? .subFailed : .subSucceeded
+            let audioHi: SubStatus = elapsed < audioHiAfter ? .running : failedSub
+            let sections: SubStatus = !hasSections ? .subSucceeded : (elapsed < sectionsAfter ? .running : failedSub)
+            let subsDone = audioHi != .running && sections != .running
+            guard subsDone else { return Snapshot(status: .mainSucceeded, audioHi: audioHi, sections: sections, finishedAt: nil) }
+            let finished = createdAt + max(audioHiAfter, hasSections ? sectionsAfter : 0)
+            return Snapshot(status: outcome == .partFailed ? .partFailed : .succeeded, audioHi: audioHi, sections: sections, finishedAt: finished)
+        }
+    }
+
+    /// Callback events that have happened by `now`, in the order the platform sends them.
+    func events(at now: Date) -> [String] {
+        let snapshot = snapshot(at: now)
+        switch kind {
+        case .lyrics, .stems:
+            return snapshot.isFinal ? ["complete"] : []
+        case .song, .instrumental:
+            guard snapshot.mainReady else { return snapshot.status == .failed ? ["failed"] : [] }
+            var events = ["audio_complete"]
+            if snapshot.audioHi != .running && snapshot.audioHi != .waiting { events.append("wav_complete") }
+            if kind == .song, snapshot.sections != .running && snapshot.sections != .waiting { events.append("lrcsections_complete") }
+            return events
+        }
+    }
+}
+
+/// One entry of `lyrics_sections`.
+struct LyricsSection: Sendable, Equatable {
+    var start: Double
+    var end: Double
+    var text: String
+}
+
+/// Derives timed sections from lyrics the way the service presents them: section markers such
+/// as `[verse]` become their own near-zero-length entries (`"\n[verse]"` after the first),
+/// lines share the song's length, and times only move forward and stay inside `duration`.
+enum LyricsTiming {
+    static func sections(for lyrics: String, duration: Int, startingAt offset: Double = 0.76) -> [LyricsSection] {
+        let lines = lyrics.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !lines.isEmpty, Double(duration) > offset + 1 else { return [] }
+        let markers = lines.filter(isMarker).count
+        let sung = max(1, lines.count - markers)
+        let available = Double(duration) - offset - 1 - Double(markers) * 0.16
+        let slot = max(0.05, available / Double(sung))
+        var time = offset
+        var result: [LyricsSection] = []
+        for line in lines {
+            if isMarker(line) {
+                let text = result.isEmpty ? line : "\n" + line
+                result.append(LyricsSection(start: round3(time), end: round3(time + 0.02), text: text))
+                time += 0.16
+            } else {
+                result.append(LyricsSection(start: round3(time), end: round3(time + slot * 0.85), text: line))
+                time += slot
+            }
+        }
+        return result.filter { $0.end <= Double(duration) }
+    }
+
+    static func isMarker(_ line: String) -> Bool { line.hasPrefix("[") && line.hasSuffix("]") }
+
+    static func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}
+
+/// Deterministic stand-ins for what the platform writes: titles, styles and lyrics.
+enum TextGenerator {
+    static let styles = ["Pop", "Jazz", "Rock", "Lo-fi", "Soul", "Folk", "Blues", "Ambient", "Classical", "Electronic"]
+
+    static func title(for prompt: String) -> String {
+        let words = prompt.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "'" }).prefix(4)
+        guard !words.isEmpty else { return "Untitled" }
+        return words.map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined(separator: " ")
+    }
+
+    static func style(for prompt: String) -> String {
+        let lowered = prompt.lowercased()
+        return styles.first { lowered.contains($0.lowercased()) } ?? "Pop"
+    }
+
+    static func lyrics(for prompt: String, seed: UInt64) -> String {
+        var random = SplitMix64(seed: seed ^ SplitMix64.hash(prompt))
+        let images = ["silver light", "open road", "quiet harbour", "midnight rain", "paper moon", "falling leaves", "distant bells", "morning tide"]
+        func line() -> String {
+            let first = images[Int(random.next() % UInt64(images.count))]
+            let second = images[Int(random.next() % UInt64(images.count))]
+            return "Under the \(first), toward the \(second)"
+        }
+        return ["[verse]", line(), line(), line(), line(), "[chorus]", line(), line(), "[verse]", line(), line(), "[chorus]", line(), line()]
+            .joined(separator: "\n")
+    }
+
+    /// Seconds a song runs for its lyrics: about four seconds a sung line, plus intro and outro.
+    static func songDuration(lyrics: String) -> Int {
+        let sung = lyrics.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !LyricsTiming.isMarker(String($0).trimmingCharacters(in: .whitespaces)) }.count
+        return min(240, max(30, 20 + sung * 4))
+    }
+
+    /// An instrumental's length: a "N seconds" in the prompt, capped by the model; else 60 s.
+    static func instrumentalDuration(prompt: String, cap: Int) -> Int {
+        let words = prompt.lowercased().split(whereSeparator: { $0 == " " || $0 == "," })
+        for (index, word) in words.enumerated() where index + 1 < words.count && words[index + 1].hasPrefix("second") {
+            if let seconds = Int(word) { return min(cap, max(10, seconds)) }
+        }
+        return min(cap, 60)
+    }
+}

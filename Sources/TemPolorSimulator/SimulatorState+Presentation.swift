@@ -1,0 +1,53 @@
+import Foundation
+
+extension SimulatorState {
+    /// Songs and instrumentals as query answers and callbacks show them, with freshly signed URLs.
+    func presentAudio(_ items: [SimulatedItem], base: String, event: String? = nil) -> [AudioItemWire] {
+        let now = clock.now()
+        return items.map { item in
+            let snapshot = item.snapshot(at: now)
+            let isSong = item.kind == .song
+            return AudioItemWire(
+                item_id: item.id, status: snapshot.status.rawValue, audio_hi_status: snapshot.audioHi.rawValue,
+                lyrics_sections_status: isSong ? snapshot.sections.rawValue : nil, event: event, model: item.model,
+                title: item.title, style: item.style, prompt: item.prompt,
+                duration: snapshot.mainReady ? item.duration : 0,
+                created_at: Int(item.createdAt.timeIntervalSince1970),
+                finished_at: snapshot.finishedAt.map { Int($0.timeIntervalSince1970) } ?? 0,
+                audio_url: snapshot.mainReady ? signedURL(base: base, itemID: item.id, file: "audio.mp3") : "",
+                audio_hi_url: snapshot.audioHi == .subSucceeded ? signedURL(base: base, itemID: item.id, file: "audio.wav") : "",
+                lyrics_sections: isSong ? (snapshot.sections == .subSucceeded ? item.sections.map { SectionWire(start: $0.start, end: $0.end, text: $0.text) } : []) : nil,
+                lyrics: isSong ? (snapshot.mainReady ? item.lyrics : "") : nil
+            )
+        }
+    }
+
+    func presentLyrics(_ items: [SimulatedItem]) -> [LyricsItemWire] {
+        let now = clock.now()
+        return items.map { item in
+            let status = item.snapshot(at: now).status
+            return LyricsItemWire(item_id: item.id, status: status.rawValue, title: status == .succeeded ? item.title : "",
+                                  lyric: status == .succeeded ? item.lyrics : "")
+        }
+    }
+
+    func presentStems(_ items: [SimulatedItem], base: String) -> [StemsItemWire] {
+        let now = clock.now()
+        return items.map { item in
+            let status = item.snapshot(at: now).status
+            return StemsItemWire(item_id: item.id, status: status.rawValue,
+                                 stems_url: status == .succeeded ? signedURL(base: base, itemID: item.id, file: "stems.zip") : "")
+        }
+    }
+
+    /// The callback body for one event: `{"songs": [...]}`, `{"instrumentals": [...]}`, …
+    func callbackBody(for callback: DueCallback, base: String) throws -> Data {
+        let encoder = JSONEncoder()
+        switch callback.item.kind {
+        case .song: return try encoder.encode(SongsPayload(songs: presentAudio([callback.item], base: base, event: callback.event)))
+        case .instrumental: return try encoder.encode(InstrumentalsPayload(instrumentals: presentAudio([callback.item], base: base, event: callback.event)))
+        case .lyrics: return try encoder.encode(LyricsPayload(lyrics: presentLyrics([callback.item])))
+        case .stems: return try encoder.encode(StemsPayload(stems: presentStems([callback.item], base: base)))
+        }
+    }
+}

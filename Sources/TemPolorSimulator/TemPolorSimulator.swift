@@ -1,0 +1,112 @@
+public import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+public import UnixSignals
+
+/// A stateful look-alike of the TemPolor Open API, served over real HTTP on loopback.
+///
+/// Start it for the length of a scope with ``withRunning(host:port:_:)``, or serve it until
+/// shutdown with ``run(host:port:gracefulShutdownSignals:onStarted:)`` (what `tempo-batch
+/// simulate` does). Tests reach into it through ``inject(_:path:times:)``, ``stats()`` and the
+/// `GET /_sim/stats` endpoint.
+public struct TemPolorSimulator: Sendable {
+    public let configuration: SimulatorConfiguration
+    let state: SimulatorState
+    let files: FileCache
+
+    public init(configuration: SimulatorConfiguration = SimulatorConfiguration(), clock: any SimulatorClock = SystemSimulatorClock()) {
+        self.configuration = configuration
+        state = SimulatorState(configuration: configuration, clock: clock)
+        files = FileCache(wavSampleRate: configuration.wavSampleRate)
+    }
+
+    // MARK: Inspection and fault scripting
+
+    public func stats() async -> SimulatorStats { await state.currentStats() }
+
+    /// The next `times` calls of `path` (or of any API path for `*`) get `fault`, before the profile is consulted.
+    public func inject(_ fault: CallFault, path: String, times: Int = 1) async { await state.script(fault, path: path, times: times) }
+
+    public func inject(download fault: DownloadFault, times: Int = 1) async { await state.script(download: fault, times: times) }
+
+    /// The next created tasks end as listed (nil: normally).
+    public func scriptOutcomes(_ outcomes: [OutcomeFault?]) async { await state.script(outcomes: outcomes) }
+
+    public func setFaultProfile(_ profile: FaultProfile) async { await state.setProfile(profile) }
+
+    // MARK: Serving
+
+    /// Serves until cancelled or shut down gracefully. `onStarted` receives the base URL once
+    /// the port is bound (`port: 0` picks a free one).
+    public func run(
+        host: String = "127.0.0.1", port: Int = 0, gracefulShutdownSignals: [UnixSignal] = [],
+        onStarted: @escaping @Sendable (URL) async -> Void = { _ in }
+    ) async throws {
+        let router = Router(context: SimulatorContext.self)
+        SimulatorRoutes(state: state, files: files, configuration: configuration).register(on: router)
+        var logger = Logger(label: "tempo-batch.simulator")
+        logger.logLevel = .error
+        let bound = BoundAddress()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "tempolor-simulator"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? port
+                let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+                bound.set("http://\(authority)")
+                if let url = URL(string: "http://\(authority)") { await onStarted(url) }
+            },
+            logger: logger
+        )
+        let dispatcher = CallbackDispatcher(state: state, baseURL: { bound.get() }, log: configuration.log)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: dispatcher)],
+            gracefulShutdownSignals: gracefulShutdownSignals,
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(2)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// Starts the simulator on loopback, runs `body` with its base URL, then stops it.
+    public func withRunning<T: Sendable>(
+        host: String = "127.0.0.1", port: Int = 0, _ body: @Sendable (URL) async throws -> T
+    ) async throws -> T {
+        let (started, continuation) = AsyncStream.makeStream(of: URL.self)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await run(host: host, port: port) { url in continuation.yield(url) }
+            }
+            var iterator = started.makeAsyncIterator()
+            guard let url = await iterator.next() else {
+                try await group.waitForAll()
+                throw SimulatorError.didNotStart
+            }
+            do {
+                let result = try await body(url)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    public enum SimulatorError: Error, CustomStringConvertible {
+        case didNotStart
+        public var description: String { "the simulator could not bind its address" }
+    }
+}
+
+/// The base URL, known once the server is bound.
+private final class BoundAddress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = "http://127.0.0.1"
+
+    func set(_ newValue: String) { lock.withLock { value = newValue } }
+    func get() -> String { lock.withLock { value } }
+}

@@ -1,0 +1,168 @@
+import Foundation
+
+// Request bodies as the Open API documents them. Every field is optional here so that a missing
+// field becomes a precise 400003 rather than a decoding failure.
+
+struct SongGenerateRequest: Decodable {
+    var prompt: String?
+    var model: String?
+    var lyrics: String?
+    var voice_id: String?
+    var callback_url: String?
+    var instrumental: Bool?
+}
+
+struct ExtendRequest: Decodable {
+    var item_id: String?
+    var start_time: Double?
+    var lyrics: String?
+    var callback_url: String?
+}
+
+struct InstrumentalGenerateRequest: Decodable {
+    var prompt: String?
+    var model: String?
+    var callback_url: String?
+}
+
+struct LyricsGenerateRequest: Decodable {
+    var prompt: String?
+    var song_model: String?
+    var callback_url: String?
+}
+
+struct StemsRequest: Decodable {
+    var url: String?
+    var callback_url: String?
+}
+
+struct QueryRequest: Decodable {
+    var item_ids: [String]?
+}
+
+/// `{status, message, request_id, data}`, always with HTTP 200.
+struct Envelope<Payload: Encodable>: Encodable {
+    let status: Int
+    let message: String
+    let request_id: String
+    let data: Payload?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(message, forKey: .message)
+        try container.encode(request_id, forKey: .request_id)
+        try container.encode(data, forKey: .data)
+    }
+
+    private enum CodingKeys: String, CodingKey { case status, message, request_id, data }
+}
+
+struct ItemIDs: Encodable { let item_ids: [String] }
+struct Balance: Encodable { let balance: Double }
+
+struct SectionWire: Encodable, Equatable {
+    let start: Double
+    let end: Double
+    let text: String
+}
+
+/// A song or instrumental as the query and callbacks present it. Every key of the seed example
+/// is always present; values not known yet are empty strings or zero, `event` is null outside
+/// callbacks.
+struct AudioItemWire: Encodable {
+    let item_id: String
+    let status: String
+    let audio_hi_status: String
+    let lyrics_sections_status: String?
+    let event: String?
+    let model: String
+    let title: String
+    let style: String
+    let prompt: String
+    let duration: Int
+    let created_at: Int
+    let finished_at: Int
+    let audio_url: String
+    let audio_hi_url: String
+    let lyrics_sections: [SectionWire]?
+    let lyrics: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case item_id, status, audio_hi_status, lyrics_sections_status, event, model, title, style, prompt, duration
+        case created_at, finished_at, audio_url, audio_hi_url, lyrics_sections, lyrics
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(item_id, forKey: .item_id)
+        try container.encode(status, forKey: .status)
+        try container.encode(audio_hi_status, forKey: .audio_hi_status)
+        try container.encodeIfPresent(lyrics_sections_status, forKey: .lyrics_sections_status)
+        try container.encode(event, forKey: .event)
+        try container.encode(model, forKey: .model)
+        try container.encode(title, forKey: .title)
+        try container.encode(style, forKey: .style)
+        try container.encode(prompt, forKey: .prompt)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(created_at, forKey: .created_at)
+        try container.encode(finished_at, forKey: .finished_at)
+        try container.encode(audio_url, forKey: .audio_url)
+        try container.encode(audio_hi_url, forKey: .audio_hi_url)
+        try container.encodeIfPresent(lyrics_sections, forKey: .lyrics_sections)
+        try container.encodeIfPresent(lyrics, forKey: .lyrics)
+    }
+}
+
+struct LyricsItemWire: Encodable {
+    let item_id: String
+    let status: String
+    let title: String
+    let lyric: String
+}
+
+struct StemsItemWire: Encodable {
+    let item_id: String
+    let status: String
+    let stems_url: String
+}
+
+struct SongsPayload: Encodable { let songs: [AudioItemWire] }
+struct InstrumentalsPayload: Encodable { let instrumentals: [AudioItemWire] }
+struct LyricsPayload: Encodable { let lyrics: [LyricsItemWire] }
+struct StemsPayload: Encodable { let stems: [StemsItemWire] }
+
+/// What `GET /_sim/stats` answers: enough for a test to prove nothing was paid for twice.
+public struct SimulatorStats: Codable, Sendable, Equatable {
+    /// Calls per path (downloads counted under `/files`).
+    public var requests: [String: Int] = [:]
+    /// Create calls that produced a billed task.
+    public var acceptedCreatesTotal = 0
+    /// The same, per kind: song, instrumental, extend, lyrics, stems.
+    public var acceptedCreates: [String: Int] = [:]
+    /// Billed creates whose answer fault injection dropped.
+    public var lostAnswerCreates = 0
+    public var queryCalls = 0
+    public var queryItemIDsMax = 0
+    public var downloads = 0
+    public var faultsInjected: [String: Int] = [:]
+    public var callbackAttempts = 0
+    public var callbacksDelivered = 0
+    public var balance = 0.0
+
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case requests
+        case acceptedCreatesTotal = "accepted_creates_total"
+        case acceptedCreates = "accepted_creates"
+        case lostAnswerCreates = "lost_answer_creates"
+        case queryCalls = "query_calls"
+        case queryItemIDsMax = "query_item_ids_max"
+        case downloads
+        case faultsInjected = "faults_injected"
+        case callbackAttempts = "callback_attempts"
+        case callbacksDelivered = "callbacks_delivered"
+        case balance
+    }
+}

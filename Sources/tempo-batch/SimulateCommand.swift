@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import TemPolorSimulator
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a local look-alike of the TemPolor Open API for rehearsing manifests offline.",
+        discussion: """
+        Every Open API route answers as the contract documents (POST + JSON, the
+        {status, message, request_id, data} envelope, business codes), tasks advance over time,
+        downloads are real audio files behind signed, expiring URLs, and callbacks are sent to
+        loopback callback_url addresses only. Each request is logged on one line; the API key is
+        never printed. GET /_sim/stats answers the call counts as JSON.
+
+        Fault profiles: 'none' (default), 'flaky' (about 20% of calls hit: business codes
+        400001/400006/400007, HTTP 500/502/429, dropped connections, lost answers on creates,
+        slow answers; 10% of downloads truncated), or a JSON file such as
+          {"rules": [{"path": "/open-apis/v1/song/generate", "faults": {"lost_answer": 0.2}}],
+           "downloads": {"truncated": 0.1}, "outcomes": {"part_failed": 0.1, "failed": 0.05}}
+        """
+    )
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "Address to bind; keep it on loopback.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Multiplies every processing duration: 0.01 makes tasks finish 100x faster.")
+    var timeScale = 1.0
+
+    @Option(help: "Seed for item ids, generated text and fault decisions.")
+    var seed: UInt64 = 1
+
+    @Option(help: "The API key the simulator accepts (the Authorization header, no 'Bearer').")
+    var apiKey = "Tempo-simulator-key"
+
+    @Option(help: "Fault profile: none, flaky, or a JSON profile file.")
+    var faults = "none"
+
+    @Option(help: "Tasks one key may have unfinished at once before creates answer 400007.")
+    var parallelLimit = 20
+
+    @Option(help: "Starting account balance in credits.")
+    var balance = 100_000.0
+
+    func validate() throws {
+        guard timeScale > 0 else { throw ValidationError("--time-scale must be greater than 0") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        var configuration = SimulatorConfiguration()
+        configuration.timeScale = timeScale
+        configuration.seed = seed
+        configuration.apiKey = apiKey
+        configuration.parallelLimit = parallelLimit
+        configuration.initialBalance = balance
+        do {
+            configuration.faults = try FaultProfile.named(faults)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        configuration.log = { line in Console.line(line) }
+        let simulator = TemPolorSimulator(configuration: configuration)
+        try await simulator.run(host: host, port: port, gracefulShutdownSignals: [.sigint, .sigterm]) { url in
+            Console.line("TemPolor simulator listening on \(url.absoluteString) (time scale \(timeScale), faults \(faults))")
+            Console.line("Point the runner at it: TEMPOLOR_BASE_URL=\(url.absoluteString) TEMPOLOR_API_KEY=<the --api-key value>")
+        }
+    }
+}
