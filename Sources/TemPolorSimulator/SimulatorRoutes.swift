@@ -80,7 +80,7 @@ struct SimulatorRoutes: Sendable {
             switch fault {
             case .dropBefore?:
                 log("fault=drop_before")
-                return try await drop(request, context)
+                return try await drop(request, context, drainingBody: true)
             case .http500?, .http502?, .http429?:
                 let status: HTTPResponse.Status = fault == .http500 ? .internalServerError : fault == .http502 ? .badGateway : .tooManyRequests
                 var headers: HTTPFields = [.contentType: "text/plain"]
@@ -107,7 +107,7 @@ struct SimulatorRoutes: Sendable {
                 if fault == .lostAnswer && create {
                     await state.noteLostAnswer()
                     log("status=200000 fault=lost_answer")
-                    return try await drop(request, context)
+                    return try await drop(request, context, drainingBody: false)
                 }
                 log("status=200000" + (fault == .slow ? " fault=slow" : ""))
                 return envelope(payload)
@@ -118,10 +118,13 @@ struct SimulatorRoutes: Sendable {
         }
     }
 
-    /// Closes the connection without answering.
-    private func drop(_ request: Request, _ context: SimulatorContext) async throws -> Response {
-        var request = request
-        _ = try? await request.collectBody(upTo: 4 << 20)
+    /// Closes the connection without answering. The request body is read first when it has not
+    /// been, so the peer sees a clean close rather than a reset.
+    private func drop(_ request: Request, _ context: SimulatorContext, drainingBody: Bool) async throws -> Response {
+        if drainingBody {
+            var request = request
+            _ = try? await request.collectBody(upTo: 4 << 20)
+        }
         try? await context.channel.close()
         return Response(status: .internalServerError)
     }

@@ -346,18 +346,21 @@ actor SimulatorState {
         let item: SimulatedItem
     }
 
-    /// Callbacks whose event has happened and whose next attempt is due.
+    /// Callbacks whose event has happened and whose next attempt is due. Events of one item go
+    /// out one at a time, in order (`audio_complete` before `wav_complete` and
+    /// `lrcsections_complete`); an event whose attempts ran out is given up.
     func dueCallbacks() -> [DueCallback] {
         let now = clock.now()
         var due: [DueCallback] = []
-        for (id, progress) in callbacks {
+        for (id, progress) in callbacks where progress.inFlight.isEmpty {
             guard let item = items[id] else { continue }
-            for event in item.events(at: now) where !progress.delivered.contains(event) && !progress.inFlight.contains(event) {
-                if let notBefore = progress.notBefore[event], notBefore > now { continue }
-                if progress.attempts[event, default: 0] >= configuration.schedule.callbackAttempts { continue }
-                callbacks[id]?.inFlight.insert(event)
-                due.append(DueCallback(itemID: id, event: event, url: item.callbackURL, item: item))
+            let pending = item.events(at: now).first { event in
+                !progress.delivered.contains(event) && progress.attempts[event, default: 0] < configuration.schedule.callbackAttempts
             }
+            guard let event = pending else { continue }
+            if let notBefore = progress.notBefore[event], notBefore > now { continue }
+            callbacks[id]?.inFlight.insert(event)
+            due.append(DueCallback(itemID: id, event: event, url: item.callbackURL, item: item))
         }
         return due
     }

@@ -44,10 +44,41 @@ public struct TemPolorSimulator: Sendable {
         host: String = "127.0.0.1", port: Int = 0, gracefulShutdownSignals: [UnixSignal] = [],
         onStarted: @escaping @Sendable (URL) async -> Void = { _ in }
     ) async throws {
+        try await serviceGroup(host: host, port: port, gracefulShutdownSignals: gracefulShutdownSignals, onStarted: onStarted).run()
+    }
+
+    /// Starts the simulator on loopback, runs `body` with its base URL, then shuts it down
+    /// gracefully (open connections are closed, callbacks stop).
+    public func withRunning<T: Sendable>(
+        host: String = "127.0.0.1", port: Int = 0, _ body: @Sendable (URL) async throws -> T
+    ) async throws -> T {
+        let (started, continuation) = AsyncStream.makeStream(of: URL.self)
+        let group = serviceGroup(host: host, port: port, gracefulShutdownSignals: []) { url in continuation.yield(url) }
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { tasks in
+            tasks.addTask {
+                defer { continuation.finish() }
+                try await group.run()
+            }
+            var iterator = started.makeAsyncIterator()
+            guard let url = await iterator.next() else {
+                try await tasks.waitForAll()
+                throw SimulatorError.didNotStart
+            }
+            let result: Result<T, any Error>
+            do { result = .success(try await body(url)) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try result.get()
+        }
+    }
+
+    private func serviceGroup(
+        host: String, port: Int, gracefulShutdownSignals: [UnixSignal], onStarted: @escaping @Sendable (URL) async -> Void
+    ) -> ServiceGroup {
         let router = Router(context: SimulatorContext.self)
         SimulatorRoutes(state: state, files: files, configuration: configuration).register(on: router)
         var logger = Logger(label: "tempo-batch.simulator")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         let bound = BoundAddress()
         let app = Application(
             router: router,
@@ -67,33 +98,7 @@ public struct TemPolorSimulator: Sendable {
             logger: logger
         )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(2)
-        try await ServiceGroup(configuration: groupConfiguration).run()
-    }
-
-    /// Starts the simulator on loopback, runs `body` with its base URL, then stops it.
-    public func withRunning<T: Sendable>(
-        host: String = "127.0.0.1", port: Int = 0, _ body: @Sendable (URL) async throws -> T
-    ) async throws -> T {
-        let (started, continuation) = AsyncStream.makeStream(of: URL.self)
-        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await run(host: host, port: port) { url in continuation.yield(url) }
-            }
-            var iterator = started.makeAsyncIterator()
-            guard let url = await iterator.next() else {
-                try await group.waitForAll()
-                throw SimulatorError.didNotStart
-            }
-            do {
-                let result = try await body(url)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-        }
+        return ServiceGroup(configuration: groupConfiguration)
     }
 
     public enum SimulatorError: Error, CustomStringConvertible {
