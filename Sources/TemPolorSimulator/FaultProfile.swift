@@ -85,7 +85,12 @@ public struct FaultProfile: Sendable, Codable, Equatable {
         case "none": return .none
         case "flaky": return .flaky
         default:
-            let data = try Data(contentsOf: URL(fileURLWithPath: name))
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: name))
+            } catch {
+                throw ProfileError(file: name, underlying: "it is not 'none', 'flaky' or a readable JSON file")
+            }
             do {
                 return try JSONDecoder().decode(FaultProfile.self, from: data)
             } catch {

@@ -47,6 +47,11 @@ struct Simulate: AsyncParsableCommand {
     func validate() throws {
         guard timeScale > 0 else { throw ValidationError("--time-scale must be greater than 0") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        do {
+            _ = try FaultProfile.named(faults)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() async throws {
@@ -56,11 +61,7 @@ struct Simulate: AsyncParsableCommand {
         configuration.apiKey = apiKey
         configuration.parallelLimit = parallelLimit
         configuration.initialBalance = balance
-        do {
-            configuration.faults = try FaultProfile.named(faults)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        configuration.faults = try FaultProfile.named(faults)
         configuration.log = { line in Console.line(line) }
         let simulator = TemPolorSimulator(configuration: configuration)
         try await simulator.run(host: host, port: port, gracefulShutdownSignals: [.sigint, .sigterm]) { url in

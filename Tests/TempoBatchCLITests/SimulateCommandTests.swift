@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite("tempo-batch simulate")
+struct SimulateCommandTests {
+    /// Reads lines from a pipe as they arrive.
+    final class LineReader: @unchecked Sendable {
+        private let lock = NSLock()
+        private var buffer = ""
+
+        init(_ pipe: Pipe) {
+            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                lock.withLock { buffer += String(decoding: data, as: UTF8.self) }
+            }
+        }
+
+        var text: String { lock.withLock { buffer } }
+
+        func waitFor(_ needle: String, timeout: Duration = .seconds(20)) async throws -> String {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if text.contains(needle) { return text }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw CocoaError(.fileReadUnknown, userInfo: [NSDebugDescriptionErrorKey: "never printed \(needle); got \(text)"])
+        }
+    }
+
+    @Test func servesTheAPILogsOneLinePerRequestAndStopsOnSIGINT() async throws {
+        let process = Process()
+        process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
+        process.arguments = ["simulate", "--port", "0", "--time-scale", "0.01", "--api-key", "Tempo-cli-secret-key", "--seed", "9"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let reader = LineReader(output)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let banner = try await reader.waitFor("listening on ")
+        let address = banner.split(separator: "\n").first { $0.contains("listening on") }?
+            .split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }
+        let base = try #require(address.map(String.init))
+
+        var request = URLRequest(url: try #require(URL(string: base + "/open-apis/v1/account/billing")))
+        request.httpMethod = "POST"
+        request.setValue("Tempo-cli-secret-key", forHTTPHeaderField: "Authorization")
+        request.httpBody = Data("{}".utf8)
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let answer = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(answer?["status"] as? Int == 200000)
+
+        let log = try await reader.waitFor("POST /open-apis/v1/account/billing status=200000")
+        #expect(!log.contains("Tempo-cli-secret-key"))
+
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func helpExplainsTheOptions() throws {
+        let result = try BinaryRunner.run(["simulate", "--help"])
+        #expect(result.status == 0)
+        for option in ["--port", "--time-scale", "--seed", "--api-key", "--faults", "flaky"] {
+            #expect(result.stdout.contains(option))
+        }
+    }
+
+    @Test func anUnreadableFaultProfileIsAUsageError() throws {
+        let result = try BinaryRunner.run(["simulate", "--port", "0", "--faults", "/nonexistent/profile.json"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("fault profile"))
+    }
+}
