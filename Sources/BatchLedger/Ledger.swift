@@ -1,0 +1,310 @@
+public import Foundation
+public import GRDB
+
+/// The durable record of every task, state change and file, in SQLite (WAL) at
+/// `<output root>/.tempo-batch/ledger.sqlite`. One method per intent, one transaction per method;
+/// migrations run on open and are never edited once shipped.
+///
+/// Methods are synchronous on purpose: a write is a short local transaction, and it must
+/// complete even when the calling task has been cancelled (an item id learned just before an
+/// interruption has to reach the disk).
+public struct Ledger: Sendable {
+    private let writer: any DatabaseWriter
+    private let now: @Sendable () -> Date
+
+    public init(_ writer: any DatabaseWriter, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.writer = writer
+        self.now = now
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (creating when needed) the ledger file in WAL mode.
+    public static func open(at path: String, now: @escaping @Sendable () -> Date = { Date() }) throws -> Ledger {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+        )
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return try Ledger(DatabasePool(path: path, configuration: configuration), now: now)
+    }
+
+    /// A ledger in memory, for tests.
+    public static func inMemory(now: @escaping @Sendable () -> Date = { Date() }) throws -> Ledger {
+        try Ledger(DatabaseQueue(), now: now)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("manifest", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.column("exitCode", .integer)
+                t.column("creditsSpent", .double).notNull().defaults(to: 0)
+                t.column("report", .text)
+            }
+            try db.create(table: "task") { t in
+                t.primaryKey("key", .text)
+                t.column("manifest", .text).notNull().indexed()
+                t.column("job", .text).notNull()
+                t.column("kind", .text).notNull()
+                    .check { ["lyrics", "song", "instrumental", "extend", "stems"].contains($0) }
+                t.column("output", .text).notNull()
+                t.column("fileStem", .text).notNull()
+                t.column("state", .text).notNull().indexed()
+                    .check { TaskState.allCases.map(\.rawValue).contains($0) }
+                t.column("request", .text).notNull()
+                t.column("parents", .text).notNull()
+                t.column("provider", .text).notNull()
+                t.column("itemID", .text)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("cost", .double).notNull()
+                t.column("error", .text)
+                t.column("result", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("taskKey", .text).notNull().indexed().references("task", onDelete: .cascade)
+                t.column("runID", .integer).references("run")
+                t.column("at", .datetime).notNull()
+                t.column("actor", .text).notNull()
+                t.column("fromState", .text)
+                t.column("toState", .text).notNull()
+                t.column("attempt", .integer).notNull()
+                t.column("detail", .text)
+                t.column("error", .text)
+            }
+            // Events are append-only: the schema refuses edits and deletions.
+            try db.execute(sql: """
+                CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                """)
+            try db.create(table: "file") { t in
+                t.column("taskKey", .text).notNull().indexed().references("task", onDelete: .cascade)
+                t.column("path", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["taskKey", "path"])
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Runs
+
+    public func beginRun(manifest: String) throws -> Int64 {
+        let started = now()
+        return try writer.write { db in
+            let run = try RunRecord(id: nil, manifest: manifest, startedAt: started, creditsSpent: 0).inserted(db)
+            return run.id ?? 0
+        }
+    }
+
+    public func finishRun(_ id: Int64, exitCode: Int32, creditsSpent: Double, report: String?) throws {
+        let finished = now()
+        try writer.write { db in
+            guard var run = try RunRecord.fetchOne(db, key: id) else { return }
+            run.finishedAt = finished
+            run.exitCode = Int(exitCode)
+            run.creditsSpent = creditsSpent
+            run.report = report
+            try run.update(db)
+        }
+    }
+
+    public func runs() throws -> [RunRecord] {
+        try writer.read { db in try RunRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    // MARK: Tasks
+
+    /// Adds tasks the ledger does not know yet as `pending`; known tasks keep their state and
+    /// take the current folder and job name (renames and re-filing cost nothing).
+    public func register(_ tasks: [TaskRecord]) throws {
+        try writer.write { db in
+            for task in tasks {
+                if var existing = try TaskRecord.fetchOne(db, key: task.key) {
+                    guard existing.output != task.output || existing.job != task.job || existing.fileStem != task.fileStem
+                            || existing.manifest != task.manifest else { continue }
+                    existing.output = task.output
+                    existing.job = task.job
+                    existing.fileStem = task.fileStem
+                    existing.manifest = task.manifest
+                    try existing.update(db)
+                } else {
+                    try task.insert(db)
+                }
+            }
+        }
+    }
+
+    public func task(_ key: String) throws -> TaskRecord? {
+        try writer.read { db in try TaskRecord.fetchOne(db, key: key) }
+    }
+
+    public func tasks(keys: [String]) throws -> [String: TaskRecord] {
+        try writer.read { db in
+            let records = try TaskRecord.filter(keys: keys).fetchAll(db)
+            return Dictionary(uniqueKeysWithValues: records.map { ($0.key, $0) })
+        }
+    }
+
+    public func allTasks(manifest: String? = nil) throws -> [TaskRecord] {
+        try writer.read { db in
+            var request = TaskRecord.all()
+            if let manifest { request = request.filter(TaskRecord.Columns.manifest == manifest) }
+            return try request.order(TaskRecord.Columns.createdAt, TaskRecord.Columns.key).fetchAll(db)
+        }
+    }
+
+    /// A task found in `submitting` when a run starts was interrupted between committing its
+    /// intent and learning the outcome: it becomes `ambiguous`, never resubmitted silently.
+    public func markInterruptedSubmissionsAmbiguous(run: Int64) throws -> [TaskRecord] {
+        let at = now()
+        return try writer.write { db in
+            let stuck = try TaskRecord.filter(TaskRecord.Columns.state == TaskState.submitting.rawValue).fetchAll(db)
+            return try stuck.map { task in
+                try Self.apply(db, task, to: .ambiguous, run: run, at: at, actor: "startup",
+                               detail: "found in submitting at start-up: the create call may have been paid for", error: nil) { _ in }
+            }
+        }
+    }
+
+    /// Records the intent to submit. Committed before the create call is made.
+    public func recordSubmitting(_ key: String, run: Int64) throws -> TaskRecord {
+        try transition(key, to: .submitting, run: run, detail: "create call about to be sent") { $0.attempts += 1; $0.error = nil }
+    }
+
+    /// Records the item id the provider answered. Committed before anything else happens.
+    public func recordSubmitted(_ key: String, itemID: String, run: Int64) throws -> TaskRecord {
+        try transition(key, to: .submitted, run: run, detail: "item \(itemID)") { $0.itemID = itemID }
+    }
+
+    public func recordRunning(_ key: String, result: String?, run: Int64) throws -> TaskRecord {
+        try transition(key, to: .running, run: run, detail: nil) { record in
+            if let result { record.result = result }
+        }
+    }
+
+    /// The provider finished: `succeeded` or `part_failed`, with its answer.
+    public func recordGenerated(_ key: String, state: TaskState, result: String, detail: String?, run: Int64) throws -> TaskRecord {
+        precondition(state == .succeeded || state == .partFailed, "recordGenerated takes succeeded or part_failed")
+        return try transition(key, to: state, run: run, detail: detail) { $0.result = result; $0.error = nil }
+    }
+
+    /// Stores a fresher provider answer (new signed URLs) without changing the state.
+    public func recordResult(_ key: String, result: String) throws {
+        let at = now()
+        try writer.write { db in
+            guard var task = try TaskRecord.fetchOne(db, key: key) else { return }
+            task.result = result
+            task.updatedAt = at
+            try task.update(db)
+        }
+    }
+
+    public func recordFailed(_ key: String, reason: String, run: Int64) throws -> TaskRecord {
+        try transition(key, to: .failed, run: run, detail: nil, error: reason) { $0.error = reason }
+    }
+
+    public func recordBlocked(_ key: String, reason: String, run: Int64) throws -> TaskRecord {
+        try transition(key, to: .blocked, run: run, detail: nil, error: reason) { $0.error = reason }
+    }
+
+    public func recordAmbiguous(_ key: String, reason: String, run: Int64) throws -> TaskRecord {
+        try transition(key, to: .ambiguous, run: run, detail: nil, error: reason) { $0.error = reason }
+    }
+
+    /// Back to `pending`: a create that provably created nothing (budget stop, refused call),
+    /// or an ambiguous task the user chose to pay for again.
+    public func recordPending(_ key: String, reason: String, run: Int64, actor: String = "runner") throws -> TaskRecord {
+        try transition(key, to: .pending, run: run, detail: reason, actor: actor) { $0.error = nil; $0.itemID = nil }
+    }
+
+    public func recordCancelled(_ key: String, reason: String, run: Int64) throws -> TaskRecord {
+        try transition(key, to: .cancelled, run: run, detail: reason) { _ in }
+    }
+
+    /// All files of the task are in place and verified.
+    public func recordDownloaded(_ key: String, files: [FileRecord], run: Int64) throws -> TaskRecord {
+        let at = now()
+        return try writer.write { db in
+            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            try FileRecord.filter(Column("taskKey") == key).deleteAll(db)
+            for file in files { try file.insert(db) }
+            return try Self.apply(db, task, to: .downloaded, run: run, at: at, actor: "runner",
+                                  detail: "\(files.count) file(s)", error: nil) { _ in }
+        }
+    }
+
+    /// Forgets that the task's files were downloaded (one is missing or corrupt); the task goes
+    /// back to its generated state so the next step downloads again.
+    public func recordFilesMissing(_ key: String, reason: String, run: Int64) throws -> TaskRecord {
+        let at = now()
+        return try writer.write { db in
+            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            let events = try EventRecord.filter(Column("taskKey") == key && Column("toState") != TaskState.downloaded.rawValue)
+                .order(Column("id").desc).fetchAll(db)
+            let generated = events.first { $0.toState == .succeeded || $0.toState == .partFailed }?.toState ?? .succeeded
+            try FileRecord.filter(Column("taskKey") == key).deleteAll(db)
+            return try Self.apply(db, task, to: generated, run: run, at: at, actor: "runner", detail: reason, error: nil) { _ in }
+        }
+    }
+
+    public func files(of key: String) throws -> [FileRecord] {
+        try writer.read { db in try FileRecord.filter(Column("taskKey") == key).order(Column("path")).fetchAll(db) }
+    }
+
+    public func events(of key: String) throws -> [EventRecord] {
+        try writer.read { db in try EventRecord.filter(Column("taskKey") == key).order(Column("id")).fetchAll(db) }
+    }
+
+    /// Every event, oldest first (for tests and audits).
+    public func allEvents() throws -> [EventRecord] {
+        try writer.read { db in try EventRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    // MARK: Transitions
+
+    private func transition(
+        _ key: String, to state: TaskState, run: Int64?, detail: String?, error: String? = nil, actor: String = "runner",
+        _ change: (inout TaskRecord) -> Void
+    ) throws -> TaskRecord {
+        let at = now()
+        return try writer.write { db in
+            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            return try Self.apply(db, task, to: state, run: run, at: at, actor: actor, detail: detail, error: error, change)
+        }
+    }
+
+    private static func apply(
+        _ db: Database, _ task: TaskRecord, to state: TaskState, run: Int64?, at: Date, actor: String,
+        detail: String?, error: String?, _ change: (inout TaskRecord) -> Void
+    ) throws -> TaskRecord {
+        var updated = task
+        change(&updated)
+        updated.state = state
+        updated.updatedAt = at
+        try updated.update(db)
+        var event = EventRecord(id: nil, taskKey: task.key, runID: run, at: at, actor: actor, fromState: task.state,
+                                toState: state, attempt: updated.attempts, detail: detail, error: error)
+        try event.insert(db)
+        return updated
+    }
+}
+
+public enum LedgerError: Error, CustomStringConvertible {
+    case unknownTask(String)
+
+    public var description: String {
+        switch self {
+        case .unknownTask(let key): "the ledger has no task \(key)"
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+
+/// Fetches result files. Every download streams into `<name>.part`, is checked (status, length
+/// against `Content-Length`, the file's leading bytes against its format) and hashed, and only
+/// then renamed to its final name: no half-written file ever carries a final name.
+struct Downloader: Sendable {
+    let http: HTTPClient
+    let timeout: Duration
+
+    struct Written: Sendable {
+        let size: Int64
+        let sha256: String
+    }
+
+    /// Downloads `url` to `destination`. Throws a ``ProviderError``: transient for truncated
+    /// or failed transfers, `urlExpired` for HTTP 403 (a signed URL past its time).
+    func download(_ url: String, to destination: URL) async throws -> Written {
+        let part = destination.appendingPathExtension("part")
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
+        } catch {
+            throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) failed: \(Self.describe(error))")
+        }
+        switch response.status.code {
+        case 200: break
+        case 403, 410:
+            throw ProviderError(.transient(retryAfter: nil), "the URL of \(destination.lastPathComponent) expired (HTTP \(response.status.code))", urlExpired: true)
+        case 429, 500...599:
+            throw ProviderError(.transient(retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init)),
+                                "download of \(destination.lastPathComponent) answered HTTP \(response.status.code)")
+        default:
+            throw ProviderError(.permanent, "download of \(destination.lastPathComponent) answered HTTP \(response.status.code)")
+        }
+        let expected = response.headers.first(name: "Content-Length").flatMap(Int64.init)
+        _ = FileManager.default.createFile(atPath: part.path, contents: nil)
+        guard let handle = try? FileHandle(forWritingTo: part) else {
+            throw ProviderError(.permanent, "cannot write \(part.path)")
+        }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        var head = Data()
+        do {
+            for try await chunk in response.body {
+                let data = Data(chunk.readableBytesView)
+                try handle.write(contentsOf: data)
+                hasher.update(data: data)
+                size += Int64(data.count)
+                if head.count < 16 { head.append(data.prefix(16 - head.count)) }
+            }
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: part)
+            throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) broke off after \(size) bytes: \(Self.describe(error))")
+        }
+        if let expected, expected != size {
+            try? FileManager.default.removeItem(at: part)
+            throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) is truncated: \(size) of \(expected) bytes")
+        }
+        if let problem = FileFormat.problem(head: head, size: size, fileExtension: destination.pathExtension) {
+            try? FileManager.default.removeItem(at: part)
+            throw ProviderError(.transient(retryAfter: nil), "\(destination.lastPathComponent) \(problem)")
+        }
+        try Self.moveIntoPlace(part, destination)
+        return Written(size: size, sha256: hasher.finalize().hexString)
+    }
+
+    /// Renames `part` over `destination` (replacing an older copy atomically).
+    static func moveIntoPlace(_ part: URL, _ destination: URL) throws {
+        if rename(part.path, destination.path) != 0 {
+            throw ProviderError(.permanent, "cannot move \(part.lastPathComponent) into place (errno \(errno))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return String(describing: type(of: error))
+    }
+}
+
+/// Leading-byte checks that catch an HTML error page or garbage saved under an audio name.
+enum FileFormat {
+    static func problem(head: Data, size: Int64, fileExtension: String) -> String? {
+        let bytes = [UInt8](head)
+        guard size > 0 else { return "is empty" }
+        func starts(_ prefix: String) -> Bool { bytes.starts(with: Array(prefix.utf8)) }
+        switch fileExtension.lowercased() {
+        case "mp3":
+            let frameSync = bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0
+            return starts("ID3") || frameSync ? nil : "is not an MPEG audio stream"
+        case "wav":
+            return starts("RIFF") && bytes.count >= 12 && Array(bytes[8..<12]) == Array("WAVE".utf8) ? nil : "is not a WAV file"
+        case "flac":
+            return starts("fLaC") ? nil : "is not a FLAC file"
+        case "zip":
+            return starts("PK\u{3}\u{4}") ? nil : "is not a zip archive"
+        default:
+            return nil
+        }
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension SHA256.Digest {
+    var hexString: String { Array(self).hexString }
+}
+
+/// SHA-256 of a file on disk, streamed.
+enum FileHash {
+    static func sha256(of url: URL) -> (size: Int64, sha256: String)? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty {
+            hasher.update(data: data)
+            size += Int64(data.count)
+        }
+        return (size, hasher.finalize().hexString)
+    }
+}

@@ -1,0 +1,58 @@
+import BatchLedger
+import Foundation
+import TemPolorClient
+
+/// Writes each folder's `metadata.json` from the ledger: for every task filed there, the
+/// request, the provider's answer, the lineage (parent keys and item ids), the item id, the cost,
+/// the files with size and SHA-256, and what is missing. One writer, so concurrent tasks never
+/// interleave writes of the same file.
+actor MetadataWriter {
+    private let ledger: Ledger
+    private let library: OutputLibrary
+    private let manifest: String
+    private var missing: [String: [String]] = [:]
+    private(set) var folders: Set<String> = []
+
+    init(ledger: Ledger, library: OutputLibrary, manifest: String) {
+        self.ledger = ledger
+        self.library = library
+        self.manifest = manifest
+    }
+
+    func noteMissing(_ key: String, _ notes: [String]) {
+        missing[key] = notes.isEmpty ? nil : notes
+    }
+
+    func write(folder: String) {
+        folders.insert(folder)
+        guard let tasks = try? ledger.allTasks(manifest: manifest).filter({ $0.output == folder }), !tasks.isEmpty else { return }
+        var entries: [JSONValue] = []
+        for task in tasks {
+            var entry: [String: JSONValue] = [
+                "key": .string(task.key), "kind": .string(task.kind), "job": .string(task.job), "file_stem": .string(task.fileStem),
+                "state": .string(task.state.rawValue), "provider": .string(task.provider), "cost": .number(task.cost),
+                "item_id": task.itemID.map(JSONValue.string) ?? .null,
+                "request": JSONValue.parse(task.request) ?? .null,
+            ]
+            if let result = StoredResult.parse(task.result) {
+                entry["provider_answer"] = result.raw
+                entry["provider_status"] = .string(result.providerStatus)
+            }
+            entry["lineage"] = .array(task.parentKeys.map { parent in
+                let record = try? ledger.task(parent)
+                return .object(["key": .string(parent), "kind": record.map { .string($0.kind) } ?? .null,
+                                "item_id": record?.itemID.map(JSONValue.string) ?? .null])
+            })
+            let files = (try? ledger.files(of: task.key)) ?? []
+            entry["files"] = .array(files.map { .object(["path": .string($0.path), "size": .number(Double($0.size)), "sha256": .string($0.sha256)]) })
+            entry["missing"] = .array((missing[task.key] ?? []).map(JSONValue.string))
+            if let error = task.error { entry["error"] = .string(error) }
+            entries.append(.object(entry))
+        }
+        let document = JSONValue.object(["manifest": .string(manifest), "folder": .string(folder), "tasks": .array(entries)])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(document) else { return }
+        _ = try? library.writeText(String(decoding: data, as: UTF8.self) + "\n", to: library.folder(folder).appendingPathComponent("metadata.json"))
+    }
+}

@@ -1,0 +1,136 @@
+import Crypto
+import Foundation
+import TemPolorClient
+import ZIPFoundation
+
+/// The organised audio library under the output root: folder paths, text files written
+/// atomically, `.lrc` from lyric sections, and stems unpacked from their zip with every member
+/// checked before anything is written.
+struct OutputLibrary: Sendable {
+    let root: URL
+
+    func folder(_ relative: String) -> URL {
+        relative.isEmpty ? root : root.appendingPathComponent(relative, isDirectory: true)
+    }
+
+    /// Path of a library file relative to the root (what the ledger records).
+    func relativePath(_ url: URL) -> String {
+        let rootPath = root.standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(rootPath + "/") ? String(path.dropFirst(rootPath.count + 1)) : path
+    }
+
+    /// Writes text through a `.part` file and a rename.
+    func writeText(_ text: String, to url: URL) throws -> Downloader.Written {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let data = Data(text.utf8)
+        let part = url.appendingPathExtension("part")
+        try data.write(to: part)
+        try Downloader.moveIntoPlace(part, url)
+        return Downloader.Written(size: Int64(data.count), sha256: SHA256.hash(data: data).hexString)
+    }
+
+    // MARK: LRC
+
+    /// `.lrc` text: `[ti:]` and `[length:]` tags, section markers as `#` comment lines, and one
+    /// `[mm:ss.xx]` line per sung line with timestamps that never go backwards.
+    static func lrc(title: String?, duration: Double?, sections: [LyricsSection]) -> String {
+        var lines: [String] = []
+        if let title { lines.append("[ti:\(title)]") }
+        if let duration { lines.append("[length:\(timestamp(duration, fractions: false))]") }
+        var previous = 0.0
+        for section in sections {
+            let text = section.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { continue }
+            if text.hasPrefix("[") && text.hasSuffix("]") {
+                lines.append("# \(text)")
+                continue
+            }
+            let start = max(previous, section.start)
+            previous = start
+            lines.append("[\(timestamp(start, fractions: true))]\(text)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func timestamp(_ seconds: Double, fractions: Bool) -> String {
+        let hundredths = Int((max(0, seconds) * 100).rounded())
+        let minutes = hundredths / 6000, wholeSeconds = (hundredths / 100) % 60, fraction = hundredths % 100
+        let base = String(format: "%02d:%02d", minutes, wholeSeconds)
+        return fractions ? base + String(format: ".%02d", fraction) : base
+    }
+
+    // MARK: Stems
+
+    /// Stem names the service uses; a member `<name>_<stem>.<ext>` becomes `stems/<stem>.<ext>`.
+    static let knownStems: Set<String> = ["original", "vocals", "bass", "drums", "other", "piano", "guitar", "strings", "wind", "accompaniment"]
+
+    struct UnsafeArchive: Error, CustomStringConvertible {
+        let member: String
+        var description: String { "the stems archive holds an unsafe member '\(member)'; nothing was extracted" }
+    }
+
+    /// Unpacks `zip` into `<folder>/stems/`. Every member is checked first (a plain file, a
+    /// relative path without `..`, a name that stays inside `stems/`), each is extracted through
+    /// a `.part` file with its CRC checked, then renamed.
+    func extractStems(zip: URL, into folder: URL) throws -> [(url: URL, written: Downloader.Written)] {
+        let archive = try Archive(url: zip, accessMode: .read, pathEncoding: nil)
+        let stemsFolder = folder.appendingPathComponent("stems", isDirectory: true)
+        var plan: [(entry: Entry, name: String)] = []
+        var seen = Set<String>()
+        for entry in archive {
+            if entry.type == .directory { continue }
+            guard entry.type == .file, let name = Self.stemFileName(forMember: entry.path), seen.insert(name).inserted else {
+                throw UnsafeArchive(member: entry.path)
+            }
+            plan.append((entry, name))
+        }
+        guard !plan.isEmpty else { throw UnsafeArchive(member: "(empty archive)") }
+        try FileManager.default.createDirectory(at: stemsFolder, withIntermediateDirectories: true)
+        var results: [(url: URL, written: Downloader.Written)] = []
+        for (entry, name) in plan {
+            let destination = stemsFolder.appendingPathComponent(name)
+            let part = destination.appendingPathExtension("part")
+            _ = FileManager.default.createFile(atPath: part.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: part)
+            var hasher = SHA256()
+            var size: Int64 = 0
+            let checksum: CRC32
+            do {
+                checksum = try archive.extract(entry, skipCRC32: false) { data in
+                    try handle.write(contentsOf: data)
+                    hasher.update(data: data)
+                    size += Int64(data.count)
+                }
+                try handle.synchronize()
+                try handle.close()
+            } catch {
+                try? handle.close()
+                try? FileManager.default.removeItem(at: part)
+                throw error
+            }
+            guard checksum == entry.checksum, UInt64(size) == entry.uncompressedSize else {
+                try? FileManager.default.removeItem(at: part)
+                throw ProviderError(.transient(retryAfter: nil), "stem \(entry.path) failed its CRC check")
+            }
+            try Downloader.moveIntoPlace(part, destination)
+            results.append((destination, Downloader.Written(size: size, sha256: hasher.finalize().hexString)))
+        }
+        return results
+    }
+
+    /// `Song_vocals.flac` → `vocals.flac`; nil for anything that could leave `stems/`.
+    static func stemFileName(forMember path: String) -> String? {
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !path.contains("\0") else { return nil }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !components.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else { return nil }
+        let base = String(components.last ?? "")
+        let ext = (base as NSString).pathExtension.lowercased()
+        let stem = (base as NSString).deletingPathExtension
+        let suffix = stem.split(separator: "_").last.map(String.init)?.lowercased() ?? stem
+        let name = knownStems.contains(suffix) ? suffix : stem
+        let safe = name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+        guard !safe.isEmpty, !ext.isEmpty, ext.allSatisfy({ $0.isLetter || $0.isNumber }) else { return nil }
+        return String(String.UnicodeScalarView(safe)) + "." + ext
+    }
+}

@@ -1,0 +1,63 @@
+import BatchLedger
+import BatchManifest
+import Foundation
+
+/// Everything the tasks of one run share. Immutable; the mutable parts are actors.
+struct RunContext: Sendable {
+    let manifest: Manifest
+    let graph: TaskGraph
+    let ledger: Ledger
+    let runID: Int64
+    let provider: any GenerationProvider
+    let poller: StatusPoller
+    let taskSlots: AdaptiveLimiter
+    let downloadSlots: AdaptiveLimiter
+    let control: RunControl
+    let library: OutputLibrary
+    let downloader: Downloader
+    let metadata: MetadataWriter
+    let clock: any RunnerClock
+    let random: RandomSource
+    let backoff: Backoff
+    let attempts: Int
+    let progress: ProgressReporter
+    /// The query route of every task (extends are queried through their chain's kind).
+    let routes: [TaskKey: TaskKind]
+    /// Sent when the manifest names no `callback_url`: the API requires one, and `.invalid`
+    /// never resolves, so nobody receives it. Polling is the source of truth either way.
+    static let placeholderCallbackURL = "https://callbacks.invalid/tempo-batch"
+
+    /// Sleeps for the backoff of `attempt`; false when the run was cancelled meanwhile.
+    func pause(attempt: Int, retryAfter: Double?) async -> Bool {
+        do {
+            try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    static func routes(for graph: TaskGraph) -> [TaskKey: TaskKind] {
+        var routes: [TaskKey: TaskKind] = [:]
+        for task in graph.tasks {
+            switch task.kind {
+            case .extend: routes[task.key] = task.parents.first.flatMap { routes[$0] } ?? .song
+            default: routes[task.key] = task.kind
+            }
+        }
+        return routes
+    }
+}
+
+/// One line per state change, e.g. `owl-waltz/Pop-v1 song c639b1d0dc46: submitting → submitted (item song_1f)`.
+struct ProgressReporter: Sendable {
+    let write: @Sendable (String) -> Void
+
+    func transition(_ task: GraphTask, _ from: TaskState?, _ to: TaskState, _ detail: String? = nil) {
+        let place = task.output.isEmpty ? task.job : task.output
+        let change = from.map { "\($0.rawValue) → \(to.rawValue)" } ?? to.rawValue
+        write("\(place) \(task.fileStem) \(task.key.short): \(change)" + (detail.map { " (\($0))" } ?? ""))
+    }
+
+    func note(_ text: String) { write(text) }
+}

@@ -1,0 +1,163 @@
+import BatchLedger
+import BatchManifest
+import Foundation
+
+/// Drives the whole graph with one TaskGroup: a task starts when its parents' generation has
+/// finished (its slot is taken inside, so at most `concurrency.tasks` are at the provider), each
+/// finished generation starts its download (with its own limit), and a failure blocks only the
+/// failed task's descendants. A status poller runs beside them and batches every status check.
+struct RunScheduler: Sendable {
+    let context: RunContext
+    let resubmitAmbiguous: Bool
+    let retryFailed: Bool
+
+    /// Where every task ended in this run.
+    struct Result: Sendable {
+        var generation: [TaskKey: GenerationOutcome] = [:]
+        var downloads: [TaskKey: DownloadOutcome] = [:]
+        /// Tasks that did not run, and why (a parent failed, is ambiguous or did not finish).
+        var notRun: [TaskKey: String] = [:]
+        var skipped: Set<TaskKey> = []
+    }
+
+    private enum Completion: Sendable {
+        case generation(TaskKey, GenerationOutcome)
+        case download(TaskKey, DownloadOutcome)
+        case poller
+    }
+
+    func run() async -> Result {
+        let executor = TaskExecutor(context: context)
+        let graph = context.graph
+        let ledger = context.ledger
+        let children = graph.children()
+        var result = Result()
+        var generationDone = Set<TaskKey>()
+        var needsGeneration: [TaskKey] = []
+        var needsDownload: [TaskKey] = []
+
+        // Sort every task by what the ledger knows.
+        for task in graph.tasks {
+            let key = task.key
+            guard var record = try? ledger.task(key.hex) else { continue }
+            switch record.state {
+            case .downloaded:
+                if let problem = verifyFiles(key) {
+                    record = (try? ledger.recordFilesMissing(key.hex, reason: problem, run: context.runID)) ?? record
+                    context.progress.transition(task, .downloaded, record.state, problem)
+                    generationDone.insert(key)
+                    needsDownload.append(key)
+                } else {
+                    generationDone.insert(key)
+                    result.skipped.insert(key)
+                }
+            case .succeeded, .partFailed:
+                generationDone.insert(key)
+                needsDownload.append(key)
+            case .failed where !retryFailed:
+                result.generation[key] = .failed(record.error ?? "failed in an earlier run")
+            case .ambiguous where !resubmitAmbiguous:
+                result.generation[key] = .ambiguous(record.error ?? "ambiguous since an earlier run")
+            case .failed, .ambiguous:
+                let reason = record.state == .ambiguous ? "resubmitting as asked (--resubmit-ambiguous): this may pay twice" : "retrying as asked (--retry-failed)"
+                if let updated = try? ledger.recordPending(key.hex, reason: reason, run: context.runID, actor: "user") {
+                    context.progress.transition(task, record.state, updated.state, reason)
+                }
+                needsGeneration.append(key)
+            case .pending, .submitting, .submitted, .running, .blocked, .cancelled:
+                needsGeneration.append(key)
+            }
+        }
+
+        var waiting = Set(needsGeneration)
+        func isReady(_ key: TaskKey) -> Bool {
+            graph[key]?.parents.allSatisfy { generationDone.contains($0) } ?? false
+        }
+
+        await withTaskGroup(of: Completion.self) { group in
+            let poller = context.poller
+            group.addTask {
+                await poller.run()
+                return .poller
+            }
+            var active = 0
+            func startGeneration(_ key: TaskKey) {
+                guard let task = graph[key] else { return }
+                waiting.remove(key)
+                active += 1
+                group.addTask { .generation(key, await executor.generate(task)) }
+            }
+            func startDownload(_ key: TaskKey) {
+                guard let task = graph[key] else { return }
+                active += 1
+                group.addTask { .download(key, await executor.download(task)) }
+            }
+            for key in needsGeneration where isReady(key) { startGeneration(key) }
+            for key in needsDownload { startDownload(key) }
+
+            while active > 0, let completion = await group.next() {
+                switch completion {
+                case .poller:
+                    continue
+                case .download(let key, let outcome):
+                    active -= 1
+                    result.downloads[key] = outcome
+                case .generation(let key, let outcome):
+                    active -= 1
+                    result.generation[key] = outcome
+                    if outcome == .generated {
+                        generationDone.insert(key)
+                        startDownload(key)
+                        for child in children[key] ?? [] where waiting.contains(child) && isReady(child) {
+                            startGeneration(child)
+                        }
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+
+        // Whatever never started: say why, and block descendants of permanent failures.
+        for task in graph.tasks where waiting.contains(task.key) {
+            let reason = blockingReason(task, result: result)
+            result.notRun[task.key] = reason.text
+            if reason.permanent, let record = try? ledger.task(task.key.hex), record.state != .blocked {
+                _ = try? ledger.recordBlocked(task.key.hex, reason: reason.text, run: context.runID)
+                context.progress.transition(task, record.state, .blocked, reason.text)
+            }
+        }
+        return result
+    }
+
+    /// Why a task did not start: its nearest ancestor that did not finish.
+    private func blockingReason(_ task: GraphTask, result: Result) -> (text: String, permanent: Bool) {
+        for parent in task.parents {
+            guard let parentTask = context.graph[parent] else { continue }
+            switch result.generation[parent] {
+            case .failed(let reason)?:
+                return ("its parent \(parentTask.fileStem) \(parent.short) failed: \(reason)", true)
+            case .ambiguous?:
+                return ("its parent \(parentTask.fileStem) \(parent.short) is ambiguous", false)
+            case .notSubmitted(let reason)?, .unfinished(let reason)?:
+                return ("its parent \(parentTask.fileStem) \(parent.short) did not finish: \(reason)", false)
+            case .generated?:
+                continue
+            case nil:
+                let inherited = blockingReason(parentTask, result: result)
+                return (inherited.text, inherited.permanent)
+            }
+        }
+        return ("the run stopped before it could start", false)
+    }
+
+    /// Nil when every recorded file of the task is present with its size and SHA-256.
+    private func verifyFiles(_ key: TaskKey) -> String? {
+        guard let files = try? context.ledger.files(of: key.hex) else { return "its files are not recorded" }
+        for file in files {
+            let url = context.library.root.appendingPathComponent(file.path)
+            guard let (size, sha) = FileHash.sha256(of: url) else { return "\(file.path) is missing" }
+            if size != file.size || sha != file.sha256 { return "\(file.path) is corrupt (size or SHA-256 differ)" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,93 @@
+import BatchLedger
+import BatchManifest
+import Foundation
+
+/// Turns a finished run into its report and its exit code.
+enum RunSummary {
+    static func report(
+        manifest: Manifest, graph: TaskGraph, ledger: Ledger, result: RunScheduler.Result, run: Int64, started: Date,
+        finished: Date, stop: StopReason?, committed: Double, provider: String
+    ) -> RunReport {
+        let records = (try? ledger.tasks(keys: graph.tasks.map(\.key.hex))) ?? [:]
+        var counts: [String: Int] = [:]
+        var failures: [RunReport.TaskLine] = [], ambiguous: [RunReport.TaskLine] = [], notRun: [RunReport.TaskLine] = []
+        var downloadFailures: [RunReport.TaskLine] = [], partial: [RunReport.TaskLine] = []
+        var files: [String] = []
+        var unfinished = 0
+        for task in graph.tasks {
+            let record = records[task.key.hex]
+            let state = record?.state ?? .pending
+            counts[state.rawValue, default: 0] += 1
+            func line(_ reason: String) -> RunReport.TaskLine {
+                RunReport.TaskLine(key: task.key.hex, job: task.job, kind: task.kind.rawValue, output: task.output, reason: reason)
+            }
+            switch state {
+            case .failed: failures.append(line(record?.error ?? "failed"))
+            case .blocked: failures.append(line(record?.error ?? "blocked"))
+            case .ambiguous: ambiguous.append(line(record?.error ?? "ambiguous"))
+            default: break
+            }
+            if let reason = result.notRun[task.key], state != .blocked { notRun.append(line(reason)) }
+            switch result.generation[task.key] {
+            case .notSubmitted(let reason)?, .unfinished(let reason)?:
+                unfinished += 1
+                notRun.append(line(reason))
+            default: break
+            }
+            switch result.downloads[task.key] {
+            case .failed(let reason)?: downloadFailures.append(line(reason))
+            case .downloaded(let paths)?: files += paths
+            case nil: break
+            }
+            if let stored = StoredResult.parse(record?.result), stored.phase == "part_failed" {
+                partial.append(line("the provider's WAV or lyric timings failed; the mp3 is filed"))
+            }
+        }
+        let submitted = result.generation.count - result.generation.values.filter { if case .notSubmitted = $0 { return true }; return false }.count
+        let (code, outcome) = exitCode(stop: stop, ambiguous: !ambiguous.isEmpty,
+                                       failed: !failures.isEmpty || !downloadFailures.isEmpty || !notRun.isEmpty || unfinished > 0)
+        return RunReport(
+            manifest: manifest.name, file: manifest.file, provider: provider, run: run, startedAt: started, finishedAt: finished,
+            exitCode: code, outcome: outcome, counts: counts, submitted: max(0, submitted), creditsSpent: committed,
+            failures: failures, ambiguous: ambiguous, notRun: notRun, downloadFailures: downloadFailures, partial: partial,
+            filesWritten: files.sorted()
+        )
+    }
+
+    /// DESIGN.md's exit codes. An interruption wins; then a refused key; then work that needs a
+    /// decision (ambiguous); then a budget or balance stop; then failures.
+    static func exitCode(stop: StopReason?, ambiguous: Bool, failed: Bool) -> (Int32, String) {
+        if case .signal(let number)? = stop { return (128 + number, "interrupted; state saved, run again to resume") }
+        if case .fatal(let reason)? = stop { return (Runner.ExitCode.invalid, "stopped: \(reason)") }
+        if ambiguous { return (Runner.ExitCode.ambiguous, "submissions with unknown outcome need a decision") }
+        if case .budget(let reason)? = stop { return (Runner.ExitCode.budget, "stopped by budget: \(reason)") }
+        if case .balance(let reason)? = stop { return (Runner.ExitCode.budget, "stopped by balance: \(reason)") }
+        if failed { return (Runner.ExitCode.tasksFailed, "some tasks failed or were blocked") }
+        return (Runner.ExitCode.success, "all tasks finished")
+    }
+
+    static func line(_ report: RunReport) -> String {
+        let states = TaskState.allCases.compactMap { state in report.counts[state.rawValue].map { "\($0) \(state.rawValue)" } }
+        return "\(report.outcome): \(states.joined(separator: ", ")); \(report.submitted) submitted, \(report.creditsSpent.clean) credits, \(report.filesWritten.count) files written"
+    }
+}
+
+/// `run --dry-run`: the plan, with what the ledger knows of each task.
+enum DryRun {
+    static func plan(_ manifest: Manifest, _ graph: TaskGraph, ledger: Ledger) -> Plan {
+        let records = (try? ledger.tasks(keys: graph.tasks.map(\.key.hex))) ?? [:]
+        return Planner.plan(manifest, graph: graph) { task in
+            guard let record = records[task.key.hex] else { return nil }
+            switch record.state {
+            case .downloaded: return (.done, "downloaded")
+            case .succeeded, .partFailed: return (.toDo, "generated (\(record.state.rawValue)); files still to download")
+            case .submitted, .running: return (.toDo, "submitted as \(record.itemID ?? "?"); the run waits for it, no new payment")
+            case .submitting: return (.ambiguous, "interrupted while submitting; it may have been paid for")
+            case .ambiguous: return (.ambiguous, record.error ?? "unknown outcome")
+            case .failed: return (.skipped, "failed: \(record.error ?? "?") (run --retry-failed to try again)")
+            case .blocked: return (.blocked, record.error ?? "a parent failed")
+            case .pending, .cancelled: return (.toDo, record.error.map { "not submitted yet: \($0)" } ?? "not submitted yet")
+            }
+        }
+    }
+}

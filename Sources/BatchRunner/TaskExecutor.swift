@@ -1,0 +1,356 @@
+import BatchLedger
+import BatchManifest
+import Foundation
+import TemPolorClient
+
+/// How a task's generation ended in this run.
+enum GenerationOutcome: Error, Sendable, Equatable {
+    /// Succeeded or part_failed: children may start, the download follows.
+    case generated
+    /// Permanently failed: descendants are blocked.
+    case failed(String)
+    /// Not submitted (the run stopped submitting, or every attempt was refused): still pending.
+    case notSubmitted(String)
+    /// The create's outcome is unknown: it may have been paid for.
+    case ambiguous(String)
+    /// Submitted, but this run stopped waiting (interrupted, or status checks kept failing).
+    case unfinished(String)
+}
+
+enum DownloadOutcome: Sendable, Equatable {
+    case downloaded([String])
+    case failed(String)
+}
+
+/// Runs one task: submit (intent first, item id right after), wait for the provider, file
+/// the results. Returns outcomes as values; never throws into the scheduler.
+struct TaskExecutor: Sendable {
+    let context: RunContext
+
+    private var ledger: Ledger { context.ledger }
+    private var runID: Int64 { context.runID }
+
+    // MARK: Generation
+
+    func generate(_ task: GraphTask) async -> GenerationOutcome {
+        do {
+            guard var record = try ledger.task(task.key.hex) else { return .failed("the ledger lost the task") }
+            if record.state.isGenerated { return .generated }
+            if !record.state.isInFlight {
+                switch await submit(task, record) {
+                case .success(let submitted): record = submitted
+                case .failure(let outcome): return outcome
+                }
+            } else {
+                // Resumed: the item exists; it occupies a provider slot while it runs.
+                do { try await context.taskSlots.acquire() } catch { return .unfinished("interrupted before its status was checked") }
+            }
+            let outcome = await wait(task, record)
+            await context.taskSlots.release()
+            return outcome
+        } catch {
+            return .unfinished("ledger error: \(error)")
+        }
+    }
+
+    private enum SubmitFailure: Error { case outcome(GenerationOutcome) }
+
+    /// Submits the task. On success the task slot is held (released by `generate`).
+    private func submit(_ task: GraphTask, _ record: TaskRecord) async -> Result<TaskRecord, GenerationOutcome> {
+        if let reason = await context.control.stopReason { return .failure(.notSubmitted(Self.describe(reason))) }
+        let price = context.manifest.pricing.price(of: task.request)
+        guard await context.control.reserve(price) else {
+            return .failure(.notSubmitted(Self.describe(await context.control.stopReason)))
+        }
+        do {
+            try await context.taskSlots.acquire()
+        } catch {
+            await context.control.refund(price)
+            return .failure(.notSubmitted("interrupted before submission"))
+        }
+        func giveUp(_ outcome: GenerationOutcome, refund: Bool = true) async -> Result<TaskRecord, GenerationOutcome> {
+            if refund { await context.control.refund(price) }
+            await context.taskSlots.release()
+            return .failure(outcome)
+        }
+        let submission: Submission
+        do {
+            submission = try await makeSubmission(task)
+        } catch let error as ProviderError {
+            if case .permanent = error.failureClass {
+                _ = try? ledger.recordFailed(task.key.hex, reason: error.message, run: runID)
+                context.progress.transition(task, record.state, .failed, error.message)
+                return await giveUp(.failed(error.message))
+            }
+            return await giveUp(.notSubmitted(error.message))
+        } catch {
+            return await giveUp(.notSubmitted("\(error)"))
+        }
+        do {
+            _ = try ledger.recordSubmitting(task.key.hex, run: runID)
+            context.progress.transition(task, record.state, .submitting)
+            var attempt = 0
+            while true {
+                let error: ProviderError
+                do {
+                    let itemID = try await context.provider.submit(submission)
+                    let submitted = try ledger.recordSubmitted(task.key.hex, itemID: itemID, run: runID)
+                    context.progress.transition(task, .submitting, .submitted, "item \(itemID)")
+                    await context.taskSlots.recordSuccess()
+                    return .success(submitted)
+                } catch let providerError as ProviderError {
+                    error = providerError
+                }
+                if error.slowDown { await context.taskSlots.slowDown() }
+                switch error.failureClass {
+                case .transient(let retryAfter):
+                    // The call provably created nothing: trying again cannot pay twice.
+                    attempt += 1
+                    let stopped = await context.control.isStopped
+                    if attempt < context.attempts, !stopped, await context.pause(attempt: attempt - 1, retryAfter: retryAfter) {
+                        continue
+                    }
+                    let reason = stopped ? "not retried: the run is stopping (\(error.message))" : "gave up after \(attempt) attempt(s): \(error.message)"
+                    _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)
+                    context.progress.transition(task, .submitting, .pending, reason)
+                    return await giveUp(.notSubmitted(reason))
+                case .permanent:
+                    _ = try ledger.recordFailed(task.key.hex, reason: error.message, run: runID)
+                    context.progress.transition(task, .submitting, .failed, error.message)
+                    return await giveUp(.failed(error.message))
+                case .stopSubmitting:
+                    await context.control.stop(.balance(error.message))
+                    _ = try ledger.recordPending(task.key.hex, reason: error.message, run: runID)
+                    context.progress.transition(task, .submitting, .pending, error.message)
+                    return await giveUp(.notSubmitted(error.message))
+                case .fatal:
+                    await context.control.stop(.fatal(error.message))
+                    _ = try ledger.recordPending(task.key.hex, reason: error.message, run: runID)
+                    context.progress.transition(task, .submitting, .pending, error.message)
+                    return await giveUp(.notSubmitted(error.message))
+                case .ambiguous:
+                    let reason = "the create call was sent but its answer was lost (\(error.message)); it may have been paid for"
+                    _ = try ledger.recordAmbiguous(task.key.hex, reason: reason, run: runID)
+                    context.progress.transition(task, .submitting, .ambiguous, error.message)
+                    return await giveUp(.ambiguous(reason), refund: false)
+                }
+            }
+        } catch {
+            return await giveUp(.unfinished("ledger error: \(error)"), refund: false)
+        }
+    }
+
+    /// The create call's content, with what the parents produced filled in.
+    private func makeSubmission(_ task: GraphTask) async throws -> Submission {
+        let request = task.request
+        let route = context.routes[task.key] ?? task.kind
+        var submission = Submission(kind: task.kind, route: route, callbackURL: task.callbackURL ?? RunContext.placeholderCallbackURL)
+        submission.model = request.model
+        submission.prompt = request.prompt
+        submission.lyrics = request.lyrics
+        submission.voiceID = request.voiceID
+        submission.startTime = request.startTime
+        submission.sourceURL = request.sourceURL
+        guard let parentKey = task.parents.first else { return submission }
+        guard let parent = try ledger.task(parentKey.hex), let parentItem = parent.itemID,
+              let result = StoredResult.parse(parent.result)
+        else { throw ProviderError(.permanent, "its parent \(parentKey.short) has no finished result") }
+        switch task.kind {
+        case .song:
+            guard let lyrics = result.lyrics, !lyrics.isEmpty else {
+                throw ProviderError(.permanent, "the generated lyrics of \(parentKey.short) are empty")
+            }
+            submission.lyrics = lyrics
+        case .extend:
+            submission.parentItemID = parentItem
+        case .stems:
+            // Split the freshest URL of the parent's audio (signed URLs expire).
+            let parentRoute = context.routes[parentKey] ?? .song
+            let fresh = try await context.poller.refresh(route: parentRoute, itemID: parentItem)
+            try ledger.recordResult(parentKey.hex, result: StoredResult(fresh).json)
+            guard let url = fresh.audioHiURL ?? fresh.audioURL ?? result.audioURL else {
+                throw ProviderError(.permanent, "the parent \(parentKey.short) has no audio URL to split")
+            }
+            submission.sourceURL = url
+        case .lyrics, .instrumental:
+            break
+        }
+        return submission
+    }
+
+    /// Waits for the item to finish and records how it ended.
+    private func wait(_ task: GraphTask, _ record: TaskRecord) async -> GenerationOutcome {
+        guard let itemID = record.itemID else { return .failed("submitted without an item id") }
+        let route = context.routes[task.key] ?? task.kind
+        let running = OnceFlag(alreadySet: record.state == .running)
+        let ledger = self.ledger, runID = self.runID, progress = context.progress
+        do {
+            let report = try await context.poller.waitForFinal(route: route, itemID: itemID) { report in
+                guard running.set() else { return }
+                _ = try? ledger.recordRunning(task.key.hex, result: StoredResult(report).json, run: runID)
+                progress.transition(task, .submitted, .running, report.providerStatus)
+            }
+            let from: TaskState = running.isSet ? .running : record.state
+            switch report.phase {
+            case .succeeded, .partFailed:
+                let state: TaskState = report.phase == .succeeded ? .succeeded : .partFailed
+                let detail = state == .partFailed ? "the audio is usable; the WAV or the timings failed" : nil
+                _ = try ledger.recordGenerated(task.key.hex, state: state, result: StoredResult(report).json, detail: detail, run: runID)
+                progress.transition(task, from, state, detail)
+                return .generated
+            case .failed(let reason):
+                _ = try ledger.recordFailed(task.key.hex, reason: reason, run: runID)
+                progress.transition(task, from, .failed, reason)
+                return .failed(reason)
+            case .working:
+                return .unfinished("the provider's final answer was not final")
+            }
+        } catch let error as ProviderError {
+            switch error.failureClass {
+            case .permanent:
+                _ = try? ledger.recordFailed(task.key.hex, reason: error.message, run: runID)
+                progress.transition(task, record.state, .failed, error.message)
+                return .failed(error.message)
+            case .fatal:
+                await context.control.stop(.fatal(error.message))
+                return .unfinished(error.message)
+            default:
+                return .unfinished("status checks kept failing: \(error.message)")
+            }
+        } catch {
+            return .unfinished("interrupted while waiting for item \(itemID)")
+        }
+    }
+
+    // MARK: Download
+
+    /// Files the task's results. The task ends `downloaded` only when every file is in place.
+    func download(_ task: GraphTask) async -> DownloadOutcome {
+        do {
+            try await context.downloadSlots.acquire()
+        } catch {
+            return .failed("interrupted before downloading")
+        }
+        let outcome = await downloadHoldingSlot(task)
+        await context.downloadSlots.release()
+        return outcome
+    }
+
+    private func downloadHoldingSlot(_ task: GraphTask) async -> DownloadOutcome {
+        do {
+            guard let record = try ledger.task(task.key.hex), var result = StoredResult.parse(record.result), let itemID = record.itemID else {
+                return .failed("no result recorded")
+            }
+            let folder = context.library.folder(task.output)
+            let route = context.routes[task.key] ?? task.kind
+            var files: [FileRecord] = []
+            var missing: [String] = []
+            func add(_ url: URL, _ written: Downloader.Written) {
+                files.append(FileRecord(taskKey: task.key.hex, path: context.library.relativePath(url), size: written.size,
+                                        sha256: written.sha256, createdAt: context.clock.now()))
+            }
+            /// Downloads one result URL, refreshing it when it has expired.
+            func fetch(_ pick: @escaping @Sendable (StoredResult) -> String?, to destination: URL) async throws {
+                var attempt = 0
+                while true {
+                    guard let url = pick(result) else { throw ProviderError(.permanent, "the provider gave no URL for \(destination.lastPathComponent)") }
+                    do {
+                        add(destination, try await context.downloader.download(url, to: destination))
+                        return
+                    } catch let error as ProviderError {
+                        attempt += 1
+                        guard case .transient(let retryAfter) = error.failureClass, attempt < context.attempts else { throw error }
+                        if error.urlExpired {
+                            let fresh = try await context.poller.refresh(route: route, itemID: itemID)
+                            result = StoredResult(fresh)
+                            try ledger.recordResult(task.key.hex, result: result.json)
+                            context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): result URL expired, refreshed")
+                        } else if !(await context.pause(attempt: attempt - 1, retryAfter: retryAfter)) {
+                            throw CancellationError()
+                        }
+                    }
+                }
+            }
+
+            switch task.kind {
+            case .song, .extend, .instrumental:
+                try await fetch({ $0.audioURL }, to: folder.appendingPathComponent("\(task.fileStem).mp3"))
+                if result.audioHiURL != nil {
+                    try await fetch({ $0.audioHiURL }, to: folder.appendingPathComponent("\(task.fileStem).wav"))
+                } else {
+                    missing.append("\(task.fileStem).wav: the provider produced no WAV (\(result.providerStatus))")
+                }
+                if route == .song {
+                    if result.sections.isEmpty {
+                        missing.append("\(task.fileStem).lrc: the provider produced no lyric timings")
+                    } else {
+                        let lrc = OutputLibrary.lrc(title: result.title, duration: result.duration, sections: result.lyricsSections)
+                        let url = folder.appendingPathComponent("\(task.fileStem).lrc")
+                        add(url, try context.library.writeText(lrc, to: url))
+                    }
+                    if task.kind == .song, let lyrics = result.lyrics, !lyrics.isEmpty {
+                        let url = folder.appendingPathComponent("lyrics.txt")
+                        add(url, try context.library.writeText(lyrics + "\n", to: url))
+                    }
+                }
+            case .lyrics:
+                // When the lyrics feed a single song in the same folder, that song's lyrics.txt holds them.
+                if task.folders != [task.output], let lyrics = result.lyrics {
+                    let url = folder.appendingPathComponent("lyrics.txt")
+                    add(url, try context.library.writeText(lyrics + "\n", to: url))
+                }
+            case .stems:
+                let zip = folder.appendingPathComponent(".stems-\(task.key.short).zip")
+                var attempt = 0
+                while true {
+                    try await fetch({ $0.stemsURL }, to: zip)
+                    files.removeAll { $0.path == context.library.relativePath(zip) }
+                    do {
+                        for (url, written) in try context.library.extractStems(zip: zip, into: folder) { add(url, written) }
+                        try? FileManager.default.removeItem(at: zip)
+                        break
+                    } catch let error as ProviderError where attempt + 1 < context.attempts {
+                        attempt += 1
+                        context.progress.note("\(task.output) stems \(task.key.short): \(error.message); downloading again")
+                    } catch {
+                        try? FileManager.default.removeItem(at: zip)
+                        throw error
+                    }
+                }
+            }
+            let downloaded = try ledger.recordDownloaded(task.key.hex, files: files, run: runID)
+            context.progress.transition(task, record.state, downloaded.state, "\(files.count) file(s)" + (missing.isEmpty ? "" : "; missing: \(missing.joined(separator: "; "))"))
+            await context.metadata.noteMissing(task.key.hex, missing)
+            await context.metadata.write(folder: task.output)
+            return .downloaded(files.map(\.path))
+        } catch is CancellationError {
+            return .failed("interrupted while downloading")
+        } catch {
+            let reason = "download failed: \(error)"
+            context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
+            return .failed(reason)
+        }
+    }
+
+    static func describe(_ reason: StopReason?) -> String {
+        switch reason {
+        case .budget(let text)?: "not submitted: \(text)"
+        case .balance(let text)?: "not submitted: insufficient balance (\(text))"
+        case .fatal(let text)?: "not submitted: \(text)"
+        case .signal?: "not submitted: the run was interrupted"
+        case nil: "not submitted"
+        }
+    }
+}
+
+/// A flag that is set once, safely from any task.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Bool
+
+    init(alreadySet: Bool) { value = alreadySet }
+
+    /// Sets the flag; true only for the call that set it.
+    func set() -> Bool { lock.withLock { defer { value = true }; return !value } }
+    var isSet: Bool { lock.withLock { value } }
+}

@@ -1,0 +1,169 @@
+public import AsyncHTTPClient
+public import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A client for the TemPolor Open API: every call is a POST of JSON with the raw key in
+/// `Authorization`, answered by the `{status, message, request_id, data}` envelope. Errors come
+/// out as ``TemPolorError`` classified by what they mean for money. The key never appears in any
+/// error or description.
+public struct TemPolorClient: Sendable {
+    public let baseURL: URL
+    private let key: APIKey
+    private let http: HTTPClient
+    private let timeout: Duration
+
+    /// At most this many ids per query call [doc].
+    public static let queryLimit = 10
+
+    public init(baseURL: URL, key: APIKey, http: HTTPClient, timeout: Duration = .seconds(60)) {
+        self.baseURL = baseURL
+        self.key = key
+        self.http = http
+        self.timeout = timeout
+    }
+
+    /// An HTTP client configured for API calls: no automatic connect retries (so a refused
+    /// connection is reported at once and known to be unsent), no redirects.
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(120)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    // MARK: Creates
+
+    public func generateSong(prompt: String, model: String, lyrics: String?, voiceID: String?, callbackURL: String) async throws(TemPolorError) -> String {
+        var body: [String: JSONValue] = ["prompt": .string(prompt), "model": .string(model), "callback_url": .string(callbackURL)]
+        if let lyrics, !lyrics.isEmpty { body["lyrics"] = .string(lyrics) }
+        if let voiceID { body["voice_id"] = .string(voiceID) }
+        return try await create("song/generate", body)
+    }
+
+    public func extend(_ kind: ItemKind, itemID: String, startTime: Int, lyrics: String?, callbackURL: String) async throws(TemPolorError) -> String {
+        var body: [String: JSONValue] = ["item_id": .string(itemID), "start_time": .number(Double(startTime)), "callback_url": .string(callbackURL)]
+        if let lyrics, !lyrics.isEmpty { body["lyrics"] = .string(lyrics) }
+        return try await create(kind == .instrumental ? "instrumental/extend" : "song/extend", body)
+    }
+
+    public func generateInstrumental(prompt: String, model: String, callbackURL: String) async throws(TemPolorError) -> String {
+        try await create("instrumental/generate", ["prompt": .string(prompt), "model": .string(model), "callback_url": .string(callbackURL)])
+    }
+
+    public func generateLyrics(prompt: String, songModel: String?, callbackURL: String) async throws(TemPolorError) -> String {
+        var body: [String: JSONValue] = ["prompt": .string(prompt), "callback_url": .string(callbackURL)]
+        if let songModel { body["song_model"] = .string(songModel) }
+        return try await create("lyrics/generate", body)
+    }
+
+    public func createStems(url: String, callbackURL: String) async throws(TemPolorError) -> String {
+        try await create("stems", ["url": .string(url), "callback_url": .string(callbackURL)])
+    }
+
+    /// A create call: answers the first of `data.item_ids`.
+    private func create(_ path: String, _ body: [String: JSONValue]) async throws(TemPolorError) -> String {
+        let data = try await call(path, body)
+        guard let id = data["item_ids"]?.array?.first?.string else {
+            // The server accepted the call but the answer is unreadable: the work may exist.
+            throw TemPolorError(.answerLost, "the answer to \(path) carries no item id")
+        }
+        return id
+    }
+
+    // MARK: Queries
+
+    public func songs(_ ids: [String]) async throws(TemPolorError) -> [AudioItem] {
+        try await query(.song, ids).map(AudioItem.init)
+    }
+
+    public func instrumentals(_ ids: [String]) async throws(TemPolorError) -> [AudioItem] {
+        try await query(.instrumental, ids).map(AudioItem.init)
+    }
+
+    public func lyrics(_ ids: [String]) async throws(TemPolorError) -> [LyricsItem] {
+        try await query(.lyrics, ids).map(LyricsItem.init)
+    }
+
+    public func stems(_ ids: [String]) async throws(TemPolorError) -> [StemsItem] {
+        try await query(.stems, ids).map(StemsItem.init)
+    }
+
+    private func query(_ kind: ItemKind, _ ids: [String]) async throws(TemPolorError) -> [JSONValue] {
+        precondition(ids.count <= Self.queryLimit, "at most \(Self.queryLimit) ids per query")
+        let data = try await call(kind.queryPath, ["item_ids": .array(ids.map(JSONValue.string))])
+        return data[kind.listKey]?.array ?? []
+    }
+
+    public func balance() async throws(TemPolorError) -> Double {
+        let data = try await call("account/billing", [:])
+        guard let balance = data["balance"]?.double else { throw TemPolorError(.answerLost, "the billing answer carries no balance") }
+        return balance
+    }
+
+    // MARK: Transport
+
+    /// POSTs `body` to `/open-apis/v1/<path>` and answers the envelope's `data`.
+    private func call(_ path: String, _ body: [String: JSONValue]) async throws(TemPolorError) -> JSONValue {
+        let url = baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/open-apis/v1/" + path
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: key.value)
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonText))
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+            bytes = try await response.body.collect(upTo: 16 << 20)
+        } catch {
+            throw Self.transportError(error, path: path)
+        }
+        guard response.status.code == 200 else {
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+            throw TemPolorError(.http(status: Int(response.status.code), retryAfter: retryAfter), "\(path) answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+        guard let envelope = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView)),
+              let status = envelope["status"]?.double
+        else {
+            throw TemPolorError(.answerLost, "\(path) answered something that is not the JSON envelope")
+        }
+        guard Int(status) == 200000 else {
+            throw TemPolorError(.business(code: Int(status)), envelope["message"]?.string ?? "no message")
+        }
+        return envelope["data"] ?? .null
+    }
+
+    /// Sorts transport failures into "never sent" and "answer lost".
+    static func transportError(_ error: any Error, path: String) -> TemPolorError {
+        if neverReachedServer(error) { return TemPolorError(.notSent, "\(path): \(describe(error))") }
+        return TemPolorError(.answerLost, "\(path): \(describe(error))")
+    }
+
+    static func neverReachedServer(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return error == .connectTimeout || error == .getConnectionFromPoolTimeout
+        }
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
+        if let error = error as? NIOConnectionError {
+            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+                || error.dnsAAAAError != nil && error.dnsAError != nil
+        }
+        if error is ChannelError, case .connectTimeout = error as? ChannelError { return true }
+        return false
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        if let error = error as? IOError { return "I/O error \(error.errnoCode)" }
+        return String(describing: type(of: error))
+    }
+}
+
+extension Duration {
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds > 9_000_000_000 ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import BatchManifest
+import BatchRunner
+import Foundation
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a manifest: submit what is new or unfinished, wait, and file the results. Resumes by default.",
+        discussion: """
+        Every task is recorded in a ledger at <output root>/.tempo-batch/ledger.sqlite. A second run of
+        the same manifest re-polls submitted items, downloads only missing or corrupt files, skips
+        finished tasks and submits only new or unfinished work. A create call whose answer was lost
+        leaves its task 'ambiguous': it is never paid for again unless you pass --resubmit-ambiguous.
+
+        The API key comes from TEMPOLOR_API_KEY or --credentials FILE (lines like TEMPOLOR_API_KEY=...),
+        never from the manifest; it is never printed. provider: simulator (or --provider simulator)
+        starts the built-in simulator in this process: no key, no network, nothing paid.
+
+        One line is printed per state change; a report is written to
+        <output root>/<manifest>/_reports/<timestamp>.md and .json.
+
+        The first SIGINT/SIGTERM stops new submissions and keeps tracking paid-for work for up to
+        --grace seconds; a second one stops at once. The ledger is consistent either way.
+
+        Exit codes: 0 all tasks finished · 1 some tasks failed or were blocked · 2 invalid manifest,
+        usage or a refused key · 3 stopped by budget or balance · 4 submissions with unknown outcome
+        need a decision · 75 another run holds the lock · 130/143 interrupted, state saved.
+        """
+    )
+
+    @Argument(help: "The manifest file.")
+    var manifest: String
+
+    @Option(help: "Override the manifest's provider (tempolor, useapi, simulator).")
+    var provider: Provider?
+
+    @Option(help: "Base URL of the Open API (default: TEMPOLOR_BASE_URL, else https://api.tempolor.com).")
+    var baseURL: String?
+
+    @Option(help: "Output root (default: the manifest's output.root).")
+    var output: String?
+
+    @Option(help: "At most this many tasks at the provider at once (default: concurrency.tasks).")
+    var maxParallel: Int?
+
+    @Flag(help: "Submit ambiguous tasks again. Their first submission may already have been paid for.")
+    var resubmitAmbiguous = false
+
+    @Flag(help: "Try tasks that failed in an earlier run again.")
+    var retryFailed = false
+
+    @Flag(help: "Show the plan with the ledger's state (done / to do / ambiguous, and why); change nothing.")
+    var dryRun = false
+
+    @Option(help: "A file with TEMPOLOR_API_KEY=... (the environment wins).")
+    var credentials: String?
+
+    @Option(help: "Seconds between status checks (default 5; 0.1 against the built-in simulator).")
+    var pollInterval: Double?
+
+    @Option(help: "Seconds to keep tracking paid-for work after the first interrupt.")
+    var grace: Double = 30
+
+    func validate() throws {
+        if let maxParallel, !(1...64).contains(maxParallel) { throw ValidationError("--max-parallel must be between 1 and 64") }
+        if let baseURL, URL(string: baseURL)?.host == nil { throw ValidationError("--base-url '\(baseURL)' is not an http(s) URL") }
+        if let pollInterval, pollInterval <= 0 { throw ValidationError("--poll-interval must be greater than 0") }
+    }
+
+    func run() async throws {
+        var options = RunOptions()
+        options.provider = provider
+        options.baseURL = baseURL.flatMap(URL.init(string:))
+        options.outputRoot = output
+        options.maxParallel = maxParallel
+        options.resubmitAmbiguous = resubmitAmbiguous
+        options.retryFailed = retryFailed
+        options.dryRun = dryRun
+        options.credentialsFile = credentials
+        options.pollInterval = pollInterval.map { .milliseconds(Int64($0 * 1000)) }
+        options.grace = .milliseconds(Int64(grace * 1000))
+        let environment = RunEnvironment(variables: ProcessInfo.processInfo.environment, output: { Console.line($0) }, handleSignals: true)
+        let result = await Runner.run(manifest: manifest, options: options, environment: environment)
+        if let message = result.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}

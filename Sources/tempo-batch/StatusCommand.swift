@@ -1,0 +1,46 @@
+import ArgumentParser
+import BatchRunner
+import Foundation
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarise the ledger: tasks by state, failures, ambiguous submissions, recent runs."
+    )
+
+    @Option(help: "Output root holding .tempo-batch/ledger.sqlite.")
+    var output = "output"
+
+    @Option(help: "Only this manifest's tasks (its name).")
+    var manifest: String?
+
+    func run() throws {
+        do {
+            print(try LedgerStatus.text(outputRoot: output, manifest: manifest))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+struct Balance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the account's remaining balance.")
+
+    @Option(help: "Base URL of the Open API (default: TEMPOLOR_BASE_URL, else https://api.tempolor.com).")
+    var baseURL: String?
+
+    @Option(help: "A file with TEMPOLOR_API_KEY=... (the environment wins).")
+    var credentials: String?
+
+    func run() async throws {
+        do {
+            let balance = try await AccountBalance.fetch(
+                baseURL: baseURL.flatMap(URL.init(string:)), credentialsFile: credentials,
+                environment: ProcessInfo.processInfo.environment
+            )
+            print("balance: \(balance)")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
