@@ -116,6 +116,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BatchLedgerTests",
+            dependencies: ["BatchLedger"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TemPolorClientTests",
+            dependencies: ["TemPolorClient", "TemPolorSimulator"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BatchRunnerTests",
+            dependencies: [
+                "BatchRunner", "BatchLedger", "BatchManifest", "TemPolorSimulator", "TemPolorClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TempoBatchCLITests",
             dependencies: ["tempo-batch"],
             swiftSettings: strict

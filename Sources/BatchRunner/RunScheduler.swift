@@ -42,7 +42,7 @@ struct RunScheduler: Sendable {
             guard var record = try? ledger.task(key.hex) else { continue }
             switch record.state {
             case .downloaded:
-                if let problem = verifyFiles(key) {
+                if let problem = verifyFiles(task) {
                     record = (try? ledger.recordFilesMissing(key.hex, reason: problem, run: context.runID)) ?? record
                     context.progress.transition(task, .downloaded, record.state, problem)
                     generationDone.insert(key)
@@ -150,10 +150,14 @@ struct RunScheduler: Sendable {
         return ("the run stopped before it could start", false)
     }
 
-    /// Nil when every recorded file of the task is present with its size and SHA-256.
-    private func verifyFiles(_ key: TaskKey) -> String? {
-        guard let files = try? context.ledger.files(of: key.hex) else { return "its files are not recorded" }
+    /// Nil when every recorded file of the task is present in the task's current folder with its
+    /// size and SHA-256. Files filed under an older layout (a renamed job, a new `output.path`)
+    /// count as missing, so they are fetched again into the new folder; nothing is paid again.
+    private func verifyFiles(_ task: GraphTask) -> String? {
+        guard let files = try? context.ledger.files(of: task.key.hex) else { return "its files are not recorded" }
+        let folder = task.output.isEmpty ? "" : task.output + "/"
         for file in files {
+            guard file.path.hasPrefix(folder) else { return "the output layout changed (files were under \((file.path as NSString).deletingLastPathComponent))" }
             let url = context.library.root.appendingPathComponent(file.path)
             guard let (size, sha) = FileHash.sha256(of: url) else { return "\(file.path) is missing" }
             if size != file.size || sha != file.sha256 { return "\(file.path) is corrupt (size or SHA-256 differ)" }

@@ -185,10 +185,11 @@ enum TextGenerator {
             .joined(separator: "\n")
     }
 
-    /// Seconds a song runs for its lyrics: about four seconds a sung line, plus intro and outro.
+    /// Seconds a song runs for its lyrics: about eight seconds a sung line plus intro and
+    /// outro, between one and four minutes.
     static func songDuration(lyrics: String) -> Int {
         let sung = lyrics.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !LyricsTiming.isMarker(String($0).trimmingCharacters(in: .whitespaces)) }.count
-        return min(240, max(30, 20 + sung * 4))
+        return min(240, max(60, 40 + sung * 8))
     }
 
     /// An instrumental's length: a "N seconds" in the prompt, capped by the model; else 60 s.

@@ -83,6 +83,13 @@ actor SimulatorState {
     /// The next created tasks end this way (nil: normally), in order.
     func script(outcomes: [OutcomeFault?]) { scriptedOutcomes.append(contentsOf: outcomes) }
 
+    /// Forgets every scripted fault and outcome not used yet.
+    func clearScripts() {
+        scriptedFaults.removeAll()
+        scriptedDownloadFaults.removeAll()
+        scriptedOutcomes.removeAll()
+    }
+
     func noteLostAnswer() { stats.lostAnswerCreates += 1 }
 
     // MARK: Money and limits

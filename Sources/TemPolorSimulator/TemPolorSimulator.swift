@@ -36,6 +36,9 @@ public struct TemPolorSimulator: Sendable {
 
     public func setFaultProfile(_ profile: FaultProfile) async { await state.setProfile(profile) }
 
+    /// Forgets scripted faults and outcomes that have not been used yet.
+    public func clearScriptedFaults() async { await state.clearScripts() }
+
     // MARK: Serving
 
     /// Serves until cancelled or shut down gracefully. `onStarted` receives the base URL once

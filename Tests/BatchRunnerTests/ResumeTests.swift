@@ -1,0 +1,163 @@
+import BatchLedger
+import BatchManifest
+@testable import BatchRunner
+import Foundation
+import Testing
+import TemPolorSimulator
+
+@Suite("Resuming: nothing is paid twice")
+struct ResumeTests {
+    static let manifest = """
+    version: 1
+    name: resume
+    concurrency: { tasks: 3, downloads: 2 }
+    retry: { attempts: 6, initial: 1s, max: 20s }
+    jobs:
+      - name: owls
+        song:
+          prompt: "An owl's waltz, {style} style"
+          lyrics: "[verse]\\nUnder silver beams it flies\\n[chorus]\\nMoonlight guides the silent flight"
+        matrix: { style: [Pop, Jazz, Soul] }
+        extend: [{ start_time: 30, lyrics: "[outro]\\nJoy unfolds before sunrise" }]
+        stems: true
+      - name: beds
+        instrumental: { prompt: "calm {mood} piano bed, 60 seconds", model: TemPolor i3 }
+        matrix: { mood: [rainy, sunny] }
+    """
+
+    @Test func aSecondRunSubmitsAndDownloadsNothing() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.manifest)
+            #expect(await sim.run(path).exitCode == 0)
+            let paid = await sim.simulator.acceptedCreates
+            let downloads = await sim.simulator.stats().downloads
+            let log = OutputLog()
+            let second = await sim.run(path, log: log)
+            #expect(second.exitCode == 0)
+            #expect(await sim.simulator.acceptedCreates == paid)
+            #expect(await sim.simulator.stats().downloads == downloads)
+            #expect(log.text.contains("0 submitted, 0 credits, 0 files written"))
+        }
+    }
+
+    @Test func aMissingOrCorruptFileIsDownloadedAgainWithoutPaying() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.manifest)
+            #expect(await sim.run(path).exitCode == 0)
+            let paid = await sim.simulator.acceptedCreates
+            let song = sim.library.appendingPathComponent("resume/owls/Pop-v1/song.mp3")
+            let wav = sim.library.appendingPathComponent("resume/owls/Jazz-v1/extend-1.wav")
+            try FileManager.default.removeItem(at: song)
+            try Data("garbage".utf8).write(to: wav)
+            let log = OutputLog()
+            #expect(await sim.run(path, log: log).exitCode == 0)
+            #expect(await sim.simulator.acceptedCreates == paid)
+            #expect(AudioCheck.problem(song) == nil)
+            #expect(AudioCheck.problem(wav) == nil)
+            #expect(log.text.contains("is missing"))
+            #expect(log.text.contains("is corrupt"))
+        }
+    }
+
+    @Test func renamingAJobRefilesItsResultsWithoutPaying() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.manifest)
+            #expect(await sim.run(path).exitCode == 0)
+            let paid = await sim.simulator.acceptedCreates
+            let renamed = try sim.manifest(Self.manifest.replacingOccurrences(of: "name: owls", with: "name: night-owls"))
+            #expect(await sim.run(renamed).exitCode == 0)
+            #expect(await sim.simulator.acceptedCreates == paid)
+            #expect(AudioCheck.problem(sim.library.appendingPathComponent("resume/night-owls/Soul-v1/extend-1.mp3")) == nil)
+            #expect(FileManager.default.fileExists(atPath: sim.library.appendingPathComponent("resume/night-owls/Soul-v1/stems/vocals.flac").path))
+        }
+    }
+
+    @Test func aChangedPromptRunsOnlyTheNewTasks() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.manifest)
+            #expect(await sim.run(path).exitCode == 0)
+            let paid = await sim.simulator.acceptedCreates
+            let changed = try sim.manifest(Self.manifest.replacingOccurrences(of: "calm {mood} piano", with: "calm {mood} harp"))
+            #expect(await sim.run(changed).exitCode == 0)
+            #expect(await sim.simulator.acceptedCreates == paid + 2)
+            // The old tasks stay in the ledger.
+            #expect(try sim.ledger().allTasks().count == sim.plannedCreates(path) + 2)
+        }
+    }
+
+    /// Interrupts a run by cancelling it when the `count`-th line containing `marker` is printed.
+    @Test(arguments: [("submitting", 1), ("submitted", 3), ("running → succeeded", 2), ("downloaded", 2), ("downloaded", 7)])
+    func cancelledRunsResumeWithoutDuplicatePayment(marker: String, count: Int) async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.manifest)
+            let planned = sim.plannedCreates(path)
+            let log = OutputLog()
+            let interrupted = await withTaskGroup(of: RunResult?.self) { group in
+                let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+                log.onLine(count: count, where: { $0.contains(marker) }) { continuation.yield() }
+                group.addTask { await sim.run(path, log: log) }
+                group.addTask {
+                    for await _ in stream { return nil }
+                    return nil
+                }
+                var result: RunResult?
+                for await finished in group {
+                    if let finished { result = finished; continuation.finish(); break }
+                    group.cancelAll()
+                    continuation.finish()
+                }
+                return result
+            }
+            #expect(interrupted != nil)
+            #expect(await sim.simulator.acceptedCreates <= planned)
+
+            // Resume until done: ambiguous tasks need an explicit decision.
+            var result = await sim.run(path)
+            #expect(await sim.simulator.acceptedCreates <= planned, "the resumed run paid for something twice")
+            #expect([0, 4].contains(result.exitCode))
+            if result.exitCode == 4 {
+                let ambiguous = try sim.ledger().allTasks().filter { $0.state == .ambiguous }.count
+                result = await sim.run(path) { $0.resubmitAmbiguous = true }
+                // Only the ambiguous ones can have been paid for twice, and only because the user said so.
+                #expect(await sim.simulator.acceptedCreates <= planned + ambiguous)
+            }
+            #expect(result.exitCode == 0)
+            let files = sim.files()
+            #expect(!files.contains { $0.hasSuffix(".part") }, "\(files.filter { $0.hasSuffix(".part") })")
+            for file in files where file.hasSuffix(".mp3") || file.hasSuffix(".wav") || file.hasSuffix(".flac") {
+                #expect(AudioCheck.problem(sim.library.appendingPathComponent(file)) == nil, "\(file)")
+            }
+        }
+    }
+
+    @Test func aTaskLeftSubmittingIsAmbiguousAndNeverResubmittedSilently() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.manifest)
+            // Simulate a crash right after the intent was committed: register, then mark submitting.
+            let compilation = ManifestCompiler.compile(contentsOf: path, environment: [:], provider: .tempolor)
+            let graph = try #require(compilation.graph)
+            let ledger = try sim.ledger()
+            let first = try #require(graph.tasks.first)
+            try ledger.register(graph.tasks.map { task in
+                TaskRecord(key: task.key.hex, manifest: "resume", job: task.job, kind: task.kind.rawValue, output: task.output,
+                           fileStem: task.fileStem, request: "{}", parents: task.parents.map(\.hex), provider: "tempolor", cost: 30, now: Date())
+            })
+            let run = try ledger.beginRun(manifest: "resume")
+            _ = try ledger.recordSubmitting(first.key.hex, run: run)
+
+            let log = OutputLog()
+            let result = await sim.run(path, log: log)
+            #expect(result.exitCode == 4)
+            #expect(log.text.contains("found in submitting at start-up → ambiguous"))
+            #expect(try ledger.task(first.key.hex)?.state == .ambiguous)
+            // Everything else ran; the ambiguous song, its extend and that extend's stems wait for a decision.
+            #expect(await sim.simulator.acceptedCreates == graph.count - 3)
+
+            let resumed = await sim.run(path) { $0.resubmitAmbiguous = true }
+            #expect(resumed.exitCode == 0)
+            #expect(await sim.simulator.acceptedCreates == graph.count)
+            let events = try ledger.events(of: first.key.hex)
+            #expect(events.contains { $0.actor == "user" && $0.fromState == .ambiguous && $0.toState == .pending })
+        }
+    }
+}

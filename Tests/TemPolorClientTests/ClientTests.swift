@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import TemPolorClient
+import TemPolorSimulator
+
+@Suite("The TemPolor client")
+struct ClientTests {
+    static func withClient<T: Sendable>(
+        key: String = "Tempo-simulator-key", _ adjust: (inout SimulatorConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TemPolorClient, TemPolorSimulator) async throws -> T
+    ) async throws -> T {
+        var configuration = SimulatorConfiguration()
+        configuration.timeScale = 0.001
+        adjust(&configuration)
+        let simulator = TemPolorSimulator(configuration: configuration)
+        let http = TemPolorClient.makeHTTPClient()
+        defer { _ = http }
+        do {
+            let result = try await simulator.withRunning { url in
+                try await body(TemPolorClient(baseURL: url, key: APIKey(key), http: http), simulator)
+            }
+            try await http.shutdown()
+            return result
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    @Test func createsAndQueriesEveryKind() async throws {
+        try await Self.withClient { client, _ in
+            let song = try await client.generateSong(prompt: "owls", model: "TemPolor v3.5", lyrics: "[verse]\nhi", voiceID: nil, callbackURL: "https://x.invalid/cb")
+            let lyrics = try await client.generateLyrics(prompt: "sea", songModel: nil, callbackURL: "https://x.invalid/cb")
+            let bed = try await client.generateInstrumental(prompt: "piano", model: "TemPolor i3", callbackURL: "https://x.invalid/cb")
+            try await Task.sleep(for: .milliseconds(200))
+            let songs = try await client.songs([song])
+            #expect(songs.first?.status == "succeeded")
+            #expect(songs.first?.audioURL?.hasPrefix("http://127.0.0.1") == true)
+            #expect(songs.first?.lyricsSections.isEmpty == false)
+            #expect(try await client.lyrics([lyrics]).first?.text?.isEmpty == false)
+            #expect(try await client.instrumentals([bed]).first?.audioHiURL != nil)
+            let extended = try await client.extend(.song, itemID: song, startTime: 20, lyrics: "[outro]\nbye", callbackURL: "https://x.invalid/cb")
+            #expect(extended != song)
+            #expect(try await client.balance() > 0)
+        }
+    }
+
+    @Test func unknownFieldsAndStatusesAreTolerated() throws {
+        let raw = try #require(JSONValue.parse("""
+        {"item_id": 42, "status": "post_processing", "duration": "96.5", "audio_url": "", "brand_new": {"x": [1, 2]},
+         "lyrics_sections": [{"start": 1, "end": "2.5", "text": "hi"}, {"start": null}]}
+        """))
+        let item = AudioItem(raw)
+        #expect(item.itemID == "42")
+        #expect(item.status == "post_processing")
+        #expect(item.duration == 96.5)
+        #expect(item.audioURL == nil)
+        #expect(item.lyricsSections == [LyricsSection(start: 1, end: 2.5, text: "hi")])
+        #expect(item.raw["brand_new"] != nil)
+    }
+
+    @Test func aRefusedConnectionIsKnownNotToHaveBeenSent() async throws {
+        // A port nothing listens on: bind one, then close it.
+        let http = TemPolorClient.makeHTTPClient()
+        let client = TemPolorClient(baseURL: try #require(URL(string: "http://127.0.0.1:9")), key: APIKey("Tempo-k"), http: http)
+        do {
+            _ = try await client.generateSong(prompt: "x", model: "TemPolor v3.5", lyrics: nil, voiceID: nil, callbackURL: "https://x.invalid")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .notSent)
+            #expect(error.classification(isCreate: true) == .transient(retryAfter: nil))
+        }
+        try await http.shutdown()
+    }
+
+    @Test func aLostAnswerMakesACreateAmbiguousButAQueryTransient() async throws {
+        try await Self.withClient { client, simulator in
+            await simulator.inject(.lostAnswer, path: "/open-apis/v1/song/generate")
+            do {
+                _ = try await client.generateSong(prompt: "x", model: "TemPolor v3.5", lyrics: nil, voiceID: nil, callbackURL: "https://x.invalid")
+                Issue.record("expected an error")
+            } catch let error as TemPolorError {
+                #expect(error.kind == .answerLost)
+                #expect(error.classification(isCreate: true) == .ambiguous)
+                #expect(error.classification(isCreate: false) == .transient(retryAfter: nil))
+            }
+            #expect(await simulator.stats().lostAnswerCreates == 1)
+        }
+    }
+
+    @Test(arguments: [
+        (CallFault.http429, TemPolorError.Class.transient(retryAfter: 1)),
+        (.http500, .ambiguous),
+        (.internalError, .transient(retryAfter: nil)),
+        (.parallelLimit, .transient(retryAfter: nil)),
+        (.dropBefore, .ambiguous),
+    ])
+    func createFaultsAreClassified(fault: CallFault, expected: TemPolorError.Class) async throws {
+        try await Self.withClient { client, simulator in
+            await simulator.inject(fault, path: "/open-apis/v1/song/generate")
+            do {
+                _ = try await client.generateSong(prompt: "x", model: "TemPolor v3.5", lyrics: nil, voiceID: nil, callbackURL: "https://x.invalid")
+                Issue.record("expected an error")
+            } catch let error as TemPolorError {
+                #expect(error.classification(isCreate: true) == expected, "\(error)")
+                #expect(error.asksToSlowDown == (fault == .http429 || fault == .parallelLimit))
+            }
+        }
+    }
+
+    @Test func businessCodesAreClassified() {
+        func classify(_ code: Int) -> TemPolorError.Class { TemPolorError(.business(code: code), "").classification(isCreate: true) }
+        #expect(classify(400002) == .fatal)
+        #expect(classify(400003) == .permanent)
+        #expect(classify(400004) == .permanent)
+        #expect(classify(400005) == .stopSubmitting)
+        #expect(classify(400006) == .transient(retryAfter: nil))
+        #expect(classify(400011) == .permanent)
+    }
+
+    @Test func aWrongKeyIsFatalAndNeverQuoted() async throws {
+        try await Self.withClient(key: "Tempo-wrong-secret") { client, _ in
+            do {
+                _ = try await client.balance()
+                Issue.record("expected an error")
+            } catch let error as TemPolorError {
+                #expect(error.classification(isCreate: false) == .fatal)
+                #expect(!"\(error)".contains("Tempo-wrong-secret"))
+            }
+            #expect("\(APIKey("Tempo-wrong-secret"))" == "<redacted>")
+        }
+    }
+}
