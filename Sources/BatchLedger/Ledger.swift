@@ -176,14 +176,34 @@ public struct Ledger: Sendable {
         }
     }
 
-    /// Records the intent to submit. Committed before the create call is made.
-    public func recordSubmitting(_ key: String, run: Int64) throws -> TaskRecord {
-        try transition(key, to: .submitting, run: run, detail: "create call about to be sent") { $0.attempts += 1; $0.error = nil }
+    /// Records the intent to submit. Committed before the create call is made. Refused unless
+    /// the task provably has no live work at the provider: `pending`, `blocked` or `cancelled`
+    /// without an item id, `failed` (nothing was billed), or `ambiguous` when `consented`
+    /// (the user passed `--resubmit-ambiguous` for this run).
+    public func recordSubmitting(_ key: String, run: Int64, consented: Bool = false, detail: String? = nil) throws -> TaskRecord {
+        let at = now()
+        return try writer.write { db in
+            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            let allowed: Bool
+            switch task.state {
+            case .pending, .blocked, .cancelled: allowed = task.itemID == nil
+            case .failed: allowed = true
+            case .ambiguous: allowed = consented
+            case .submitting, .submitted, .running, .succeeded, .partFailed, .downloaded: allowed = false
+            }
+            guard allowed else { throw LedgerError.notSubmittable(key, task.state) }
+            return try Self.apply(db, task, to: .submitting, run: run, at: at, actor: task.state == .ambiguous ? "user" : "runner",
+                                  detail: detail ?? "create call about to be sent", error: nil) { record in
+                record.attempts += 1
+                record.error = nil
+                record.itemID = nil
+            }
+        }
     }
 
     /// Records the item id the provider answered. Committed before anything else happens.
-    public func recordSubmitted(_ key: String, itemID: String, run: Int64) throws -> TaskRecord {
-        try transition(key, to: .submitted, run: run, detail: "item \(itemID)") { $0.itemID = itemID }
+    public func recordSubmitted(_ key: String, itemID: String, run: Int64, detail: String? = nil) throws -> TaskRecord {
+        try transition(key, to: .submitted, run: run, detail: detail ?? "item \(itemID)") { $0.itemID = itemID }
     }
 
     public func recordRunning(_ key: String, result: String?, run: Int64) throws -> TaskRecord {
@@ -301,10 +321,12 @@ public struct Ledger: Sendable {
 
 public enum LedgerError: Error, CustomStringConvertible {
     case unknownTask(String)
+    case notSubmittable(String, TaskState)
 
     public var description: String {
         switch self {
         case .unknownTask(let key): "the ledger has no task \(key)"
+        case .notSubmittable(let key, let state): "task \(key.prefix(12)) is \(state.rawValue); submitting it again could pay twice"
         }
     }
 }

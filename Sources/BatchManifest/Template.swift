@@ -103,12 +103,14 @@ public enum EnvironmentInterpolation {
         case undefined(String)
         case unclosed
         case invalidName(String)
+        case credential(String)
 
         public var description: String {
             switch self {
             case .undefined(let name): "environment variable '\(name)' is not set (referenced as ${\(name)})"
             case .unclosed: "'${' is never closed; write '$${' for a literal '${'"
             case .invalidName(let name): "'${\(name)}' is not an environment variable name"
+            case .credential(let name): "${\(name)} is an API credential; credentials never belong in a manifest (they would be sent, stored and printed)"
             }
         }
     }
@@ -137,6 +139,7 @@ public enum EnvironmentInterpolation {
                 guard let close = rest[nameStart...].firstIndex(of: "}") else { return .failure(.unclosed) }
                 let name = String(rest[nameStart..<close])
                 guard isVariableName(name) else { return .failure(.invalidName(name)) }
+                guard !credentialNames.contains(name) else { return .failure(.credential(name)) }
                 guard let value = environment[name] else { return .failure(.undefined(name)) }
                 result += escapingBraces
                     ? value.replacingOccurrences(of: "{", with: "{{").replacingOccurrences(of: "}", with: "}}")
@@ -149,6 +152,9 @@ public enum EnvironmentInterpolation {
         }
         return .success(result)
     }
+
+    /// Variables that hold API credentials: refused anywhere in a manifest.
+    public static let credentialNames: Set<String> = ["TEMPOLOR_API_KEY", "USEAPI_TOKEN"]
 
     static func isVariableName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)

@@ -10,6 +10,13 @@ struct Downloader: Sendable {
     let http: HTTPClient
     let timeout: Duration
 
+    /// A client for result files: unlike API calls, CDN downloads may redirect.
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(120)))
+        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     struct Written: Sendable {
         let size: Int64
         let sha256: String
@@ -30,11 +37,12 @@ struct Downloader: Sendable {
         }
         switch response.status.code {
         case 200: break
-        case 403, 410:
-            throw ProviderError(.transient(retryAfter: nil), "the URL of \(destination.lastPathComponent) expired (HTTP \(response.status.code))", urlExpired: true)
         case 429, 500...599:
             throw ProviderError(.transient(retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init)),
                                 "download of \(destination.lastPathComponent) answered HTTP \(response.status.code)")
+        case 400...499:
+            // Signed URLs past their time answer 403 (or 401/404/410 on some CDNs): refresh them.
+            throw ProviderError(.transient(retryAfter: nil), "the URL of \(destination.lastPathComponent) was refused (HTTP \(response.status.code)); it may have expired", urlExpired: true)
         default:
             throw ProviderError(.permanent, "download of \(destination.lastPathComponent) answered HTTP \(response.status.code)")
         }
@@ -65,7 +73,7 @@ struct Downloader: Sendable {
             try? FileManager.default.removeItem(at: part)
             throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) is truncated: \(size) of \(expected) bytes")
         }
-        if let problem = FileFormat.problem(head: head, size: size, fileExtension: destination.pathExtension) {
+        if let problem = FileFormat.problem(head: head, size: size, fileExtension: destination.pathExtension.lowercased() == "part" ? "" : destination.pathExtension) {
             try? FileManager.default.removeItem(at: part)
             throw ProviderError(.transient(retryAfter: nil), "\(destination.lastPathComponent) \(problem)")
         }
@@ -97,7 +105,10 @@ enum FileFormat {
             let frameSync = bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0
             return starts("ID3") || frameSync ? nil : "is not an MPEG audio stream"
         case "wav":
-            return starts("RIFF") && bytes.count >= 12 && Array(bytes[8..<12]) == Array("WAVE".utf8) ? nil : "is not a WAV file"
+            guard starts("RIFF"), bytes.count >= 12, Array(bytes[8..<12]) == Array("WAVE".utf8) else { return "is not a WAV file" }
+            // The RIFF header states the file's length: a body cut short without Content-Length shows here.
+            let riff = Int64(bytes[4]) | Int64(bytes[5]) << 8 | Int64(bytes[6]) << 16 | Int64(bytes[7]) << 24
+            return riff + 8 <= size ? nil : "is truncated: its header promises \(riff + 8) bytes, \(size) arrived"
         case "flac":
             return starts("fLaC") ? nil : "is not a FLAC file"
         case "zip":

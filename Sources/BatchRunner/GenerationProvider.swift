@@ -6,8 +6,9 @@ public import TemPolorClient
 public protocol GenerationProvider: Sendable {
     /// At most this many items per status call.
     var statusBatchLimit: Int { get }
-    /// Creates the work a submission describes and answers the provider's item id.
-    func submit(_ submission: Submission) async throws(ProviderError) -> String
+    /// Creates the work a submission describes and answers the provider's item ids (one in
+    /// practice; the first is the task's).
+    func submit(_ submission: Submission) async throws(ProviderError) -> [String]
     /// The current state of items made through the `route` kind (song, instrumental, lyrics or
     /// stems; extends are queried through their chain's kind), keyed by item id.
     func status(route: TaskKind, itemIDs: [String]) async throws(ProviderError) -> [String: ItemReport]

@@ -25,7 +25,11 @@ struct OutputLibrary: Sendable {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let data = Data(text.utf8)
         let part = url.appendingPathExtension("part")
-        try data.write(to: part)
+        _ = FileManager.default.createFile(atPath: part.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: part)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
         try Downloader.moveIntoPlace(part, url)
         return Downloader.Written(size: Int64(data.count), sha256: SHA256.hash(data: data).hexString)
     }

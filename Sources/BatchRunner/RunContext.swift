@@ -23,6 +23,8 @@ struct RunContext: Sendable {
     let progress: ProgressReporter
     /// The query route of every task (extends are queried through their chain's kind).
     let routes: [TaskKey: TaskKind]
+    /// The user consented, for this run, to pay again for ambiguous tasks.
+    let resubmitAmbiguous: Bool
     /// Sent when the manifest names no `callback_url`: the API requires one, and `.invalid`
     /// never resolves, so nobody receives it. Polling is the source of truth either way.
     static let placeholderCallbackURL = "https://callbacks.invalid/tempo-batch"

@@ -39,7 +39,10 @@ struct RunScheduler: Sendable {
         // Sort every task by what the ledger knows.
         for task in graph.tasks {
             let key = task.key
-            guard var record = try? ledger.task(key.hex) else { continue }
+            guard var record = try? ledger.task(key.hex) else {
+                result.notRun[key] = "the ledger could not be read for this task"
+                continue
+            }
             switch record.state {
             case .downloaded:
                 if let problem = verifyFiles(task) {
@@ -59,10 +62,8 @@ struct RunScheduler: Sendable {
             case .ambiguous where !resubmitAmbiguous:
                 result.generation[key] = .ambiguous(record.error ?? "ambiguous since an earlier run")
             case .failed, .ambiguous:
-                let reason = record.state == .ambiguous ? "resubmitting as asked (--resubmit-ambiguous): this may pay twice" : "retrying as asked (--retry-failed)"
-                if let updated = try? ledger.recordPending(key.hex, reason: reason, run: context.runID, actor: "user") {
-                    context.progress.transition(task, record.state, updated.state, reason)
-                }
+                // Consent is applied at the moment of submission (TaskExecutor), never stored:
+                // a task not resubmitted in this run stays as it was.
                 needsGeneration.append(key)
             case .pending, .submitting, .submitted, .running, .blocked, .cancelled:
                 needsGeneration.append(key)

@@ -8,7 +8,9 @@ enum RunSummary {
         manifest: Manifest, graph: TaskGraph, ledger: Ledger, result: RunScheduler.Result, run: Int64, started: Date,
         finished: Date, stop: StopReason?, committed: Double, provider: String
     ) -> RunReport {
-        let records = (try? ledger.tasks(keys: graph.tasks.map(\.key.hex))) ?? [:]
+        let records: [String: TaskRecord]
+        var unreadable = false
+        do { records = try ledger.tasks(keys: graph.tasks.map(\.key.hex)) } catch { records = [:]; unreadable = true }
         var counts: [String: Int] = [:]
         var failures: [RunReport.TaskLine] = [], ambiguous: [RunReport.TaskLine] = [], notRun: [RunReport.TaskLine] = []
         var downloadFailures: [RunReport.TaskLine] = [], partial: [RunReport.TaskLine] = []
@@ -45,7 +47,7 @@ enum RunSummary {
         }
         let submitted = result.generation.count - result.generation.values.filter { if case .notSubmitted = $0 { return true }; return false }.count
         let (code, outcome) = exitCode(stop: stop, ambiguous: !ambiguous.isEmpty,
-                                       failed: !failures.isEmpty || !downloadFailures.isEmpty || !notRun.isEmpty || unfinished > 0)
+                                       failed: unreadable || !failures.isEmpty || !downloadFailures.isEmpty || !notRun.isEmpty || unfinished > 0)
         return RunReport(
             manifest: manifest.name, file: manifest.file, provider: provider, run: run, startedAt: started, finishedAt: finished,
             exitCode: code, outcome: outcome, counts: counts, submitted: max(0, submitted), creditsSpent: committed,
@@ -54,12 +56,12 @@ enum RunSummary {
         )
     }
 
-    /// DESIGN.md's exit codes. An interruption wins; then a refused key; then work that needs a
-    /// decision (ambiguous); then a budget or balance stop; then failures.
+    /// DESIGN.md's exit codes. An interruption wins; then work that needs a decision
+    /// (ambiguous); then a refused key; then a budget or balance stop; then failures.
     static func exitCode(stop: StopReason?, ambiguous: Bool, failed: Bool) -> (Int32, String) {
         if case .signal(let number)? = stop { return (128 + number, "interrupted; state saved, run again to resume") }
-        if case .fatal(let reason)? = stop { return (Runner.ExitCode.invalid, "stopped: \(reason)") }
         if ambiguous { return (Runner.ExitCode.ambiguous, "submissions with unknown outcome need a decision") }
+        if case .fatal(let reason)? = stop { return (Runner.ExitCode.invalid, "stopped: \(reason)") }
         if case .budget(let reason)? = stop { return (Runner.ExitCode.budget, "stopped by budget: \(reason)") }
         if case .balance(let reason)? = stop { return (Runner.ExitCode.budget, "stopped by balance: \(reason)") }
         if failed { return (Runner.ExitCode.tasksFailed, "some tasks failed or were blocked") }

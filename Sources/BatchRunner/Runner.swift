@@ -20,6 +20,8 @@ public struct RunOptions: Sendable {
     public var pollInterval: Duration?
     /// After the first SIGINT/SIGTERM: how long to keep tracking paid-for work before stopping.
     public var grace: Duration = .seconds(30)
+    /// How long one run waits for a submitted item before leaving it to the next run.
+    public var maxWait: Duration = .seconds(2 * 3600)
 
     public init() {}
 }
@@ -164,23 +166,36 @@ public enum Runner {
             return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
         }
 
+        // Paid work of an earlier version of this manifest that the current one no longer has.
+        let current = Set(graph.tasks.map(\.key.hex))
+        let orphans = ((try? ledger.allTasks(manifest: manifest.name)) ?? []).filter {
+            !current.contains($0.key) && ($0.state.isInFlight || $0.state == .succeeded || $0.state == .partFailed || $0.state == .ambiguous)
+        }
+        if !orphans.isEmpty {
+            environment.output("note: \(orphans.count) paid task(s) from an earlier version of this manifest are no longer in it and are not tracked by this run (see `tempo-batch status`): "
+                + orphans.prefix(5).map { "\($0.job)/\($0.fileStem) \($0.key.prefix(12)) (\($0.state.rawValue))" }.joined(separator: ", "))
+        }
+
         let library = OutputLibrary(root: root)
         let backoff = Backoff(initial: manifest.retry.initial, max: manifest.retry.max)
+        let downloads = Downloader.makeHTTPClient()
         let interval = options.pollInterval ?? .seconds(5)
         let context = RunContext(
             manifest: manifest, graph: graph, ledger: ledger, runID: runID, provider: provider,
             poller: StatusPoller(provider: provider, clock: environment.clock, interval: interval, backoff: backoff,
-                                 random: environment.random, attempts: manifest.retry.attempts),
+                                 random: environment.random, attempts: manifest.retry.attempts, maxWait: options.maxWait),
             taskSlots: AdaptiveLimiter(maximum: options.maxParallel ?? manifest.concurrency.tasks),
             downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
             control: RunControl(maxCredits: manifest.budget?.maxCredits),
-            library: library, downloader: Downloader(http: http, timeout: .seconds(300)),
+            library: library, downloader: Downloader(http: downloads, timeout: .seconds(300)),
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
             clock: environment.clock, random: environment.random, backoff: backoff, attempts: manifest.retry.attempts,
-            progress: ProgressReporter(write: environment.output), routes: RunContext.routes(for: graph)
+            progress: ProgressReporter(write: environment.output), routes: RunContext.routes(for: graph),
+            resubmitAmbiguous: options.resubmitAmbiguous
         )
         let scheduler = RunScheduler(context: context, resubmitAmbiguous: options.resubmitAmbiguous, retryFailed: options.retryFailed)
         let outcome = await runWithSignals(scheduler, context: context, grace: options.grace, handleSignals: environment.handleSignals)
+        try? await downloads.shutdown()
 
         for folder in Set(graph.tasks.map(\.output)) where FileManager.default.fileExists(atPath: library.folder(folder).path) {
             await context.metadata.write(folder: folder)

@@ -47,9 +47,13 @@ public struct Backoff: Sendable {
         let initialSeconds = Self.seconds(initial), maxSeconds = Self.seconds(max)
         let ceiling = Swift.min(maxSeconds, initialSeconds * pow(2, Double(Swift.min(attempt, 30))))
         let jittered = ceiling * random.unit()
-        let wait = Swift.max(jittered, retryAfter ?? 0)
+        // Honour Retry-After, within reason: a task waiting holds a provider slot.
+        let wait = Swift.max(jittered, Swift.min(retryAfter ?? 0, Swift.max(maxSeconds, Self.retryAfterCeiling)))
         return .milliseconds(Int64((wait * 1000).rounded()))
     }
+
+    /// The longest `Retry-After` honoured, in seconds.
+    static let retryAfterCeiling = 600.0
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

@@ -8,6 +8,8 @@ actor StatusPoller {
         let route: TaskKind
         let continuation: CheckedContinuation<ItemReport, any Error>
         let progress: @Sendable (ItemReport) async -> Void
+        /// After this the run stops waiting; the item stays submitted for the next run.
+        let deadline: Date
     }
 
     private let provider: any GenerationProvider
@@ -16,12 +18,17 @@ actor StatusPoller {
     private let backoff: Backoff
     private let random: RandomSource
     private let attempts: Int
+    private let maxWait: TimeInterval
     private var waiters: [String: Waiter] = [:]
     private var order: [String] = []
     private(set) var calls = 0
     private(set) var largestBatch = 0
 
-    init(provider: any GenerationProvider, clock: any RunnerClock, interval: Duration, backoff: Backoff, random: RandomSource, attempts: Int) {
+    init(
+        provider: any GenerationProvider, clock: any RunnerClock, interval: Duration, backoff: Backoff, random: RandomSource,
+        attempts: Int, maxWait: Duration = .seconds(2 * 3600)
+    ) {
+        self.maxWait = Backoff.seconds(maxWait)
         self.provider = provider
         self.clock = clock
         self.interval = interval
@@ -38,7 +45,7 @@ actor StatusPoller {
             try await withCheckedThrowingContinuation { continuation in
                 if let previous = waiters[itemID] { previous.continuation.resume(throwing: CancellationError()) }
                 else { order.append(itemID) }
-                waiters[itemID] = Waiter(route: route, continuation: continuation, progress: progress)
+                waiters[itemID] = Waiter(route: route, continuation: continuation, progress: progress, deadline: clock.now() + maxWait)
             }
         } onCancel: {
             Task { await self.cancel(itemID) }
@@ -70,6 +77,10 @@ actor StatusPoller {
     }
 
     func pollOnce() async {
+        let now = clock.now()
+        for (id, waiter) in waiters where waiter.deadline < now {
+            finish(id, with: .failure(ProviderError(.transient(retryAfter: nil), "still not finished after \(Int(maxWait)) s; the next run checks again")))
+        }
         var byRoute: [TaskKind: [String]] = [:]
         for id in order { if let waiter = waiters[id] { byRoute[waiter.route, default: []].append(id) } }
         for route in [TaskKind.lyrics, .song, .instrumental, .stems] {
@@ -86,10 +97,8 @@ actor StatusPoller {
             let reports = try await query(route: route, ids: batch)
             for id in batch {
                 guard let waiter = waiters[id] else { continue }
-                guard let report = reports[id] else {
-                    finish(id, with: .failure(ProviderError(.permanent, "the provider's answer left out item \(id)")))
-                    continue
-                }
+                // An item missing from the answer is asked about again next time.
+                guard let report = reports[id] else { continue }
                 if report.isFinal {
                     finish(id, with: .success(report))
                 } else {
@@ -99,8 +108,12 @@ actor StatusPoller {
         } catch let error as ProviderError where error.failureClass == .permanent && batch.count > 1 {
             // One unknown item fails the whole batch: ask one by one to find it.
             for id in batch { await poll(route: route, batch: [id]) }
-        } catch {
+        } catch let error as ProviderError where error.failureClass == .permanent || error.failureClass == .fatal {
+            // The provider refuses to answer about these items (or about anything): stop waiting;
+            // they stay submitted in the ledger and the next run asks again.
             for id in batch { finish(id, with: .failure(error)) }
+        } catch {
+            // Transient trouble even after retries: keep the waiters and try at the next interval.
         }
     }
 

@@ -53,10 +53,10 @@ struct TaskExecutor: Sendable {
         }
     }
 
-    private enum SubmitFailure: Error { case outcome(GenerationOutcome) }
-
     /// Submits the task. On success the task slot is held (released by `generate`).
     private func submit(_ task: GraphTask, _ record: TaskRecord) async -> Result<TaskRecord, GenerationOutcome> {
+        let wasAmbiguous = record.state == .ambiguous
+        if wasAmbiguous && !context.resubmitAmbiguous { return .failure(.ambiguous(record.error ?? "unknown outcome")) }
         if let reason = await context.control.stopReason { return .failure(.notSubmitted(Self.describe(reason))) }
         let price = context.manifest.pricing.price(of: task.request)
         guard await context.control.reserve(price) else {
@@ -68,48 +68,68 @@ struct TaskExecutor: Sendable {
             await context.control.refund(price)
             return .failure(.notSubmitted("interrupted before submission"))
         }
-        func giveUp(_ outcome: GenerationOutcome, refund: Bool = true) async -> Result<TaskRecord, GenerationOutcome> {
+        /// Ends the attempt: the slot is released, credits refunded when nothing can have been
+        /// created, and an ambiguous task stays ambiguous unless it was actually resubmitted.
+        func giveUp(_ outcome: GenerationOutcome, refund: Bool = true, restoreAmbiguity: Bool = true) async -> Result<TaskRecord, GenerationOutcome> {
             if refund { await context.control.refund(price) }
             await context.taskSlots.release()
+            if wasAmbiguous && restoreAmbiguity, case .notSubmitted(let reason) = outcome {
+                let note = "still ambiguous: the consented resubmission did not happen (\(reason))"
+                if let updated = try? ledger.recordAmbiguous(task.key.hex, reason: record.error ?? note, run: runID) {
+                    context.progress.transition(task, .submitting, updated.state, note)
+                }
+                return .failure(.ambiguous(note))
+            }
             return .failure(outcome)
         }
+        // Waiting for the slot may have taken a while: look again before paying.
+        if let reason = await context.control.stopReason { return await giveUp(.notSubmitted(Self.describe(reason)), restoreAmbiguity: false) }
+        if Task.isCancelled { return await giveUp(.notSubmitted("interrupted before submission"), restoreAmbiguity: false) }
         let submission: Submission
         do {
             submission = try await makeSubmission(task)
         } catch let error as ProviderError {
-            if case .permanent = error.failureClass {
+            switch error.failureClass {
+            case .permanent:
                 _ = try? ledger.recordFailed(task.key.hex, reason: error.message, run: runID)
                 context.progress.transition(task, record.state, .failed, error.message)
-                return await giveUp(.failed(error.message))
+                return await giveUp(.failed(error.message), restoreAmbiguity: false)
+            case .fatal:
+                await context.control.stop(.fatal(error.message))
+                return await giveUp(.notSubmitted(error.message), restoreAmbiguity: false)
+            default:
+                return await giveUp(.notSubmitted(error.message), restoreAmbiguity: false)
             }
-            return await giveUp(.notSubmitted(error.message))
         } catch {
-            return await giveUp(.notSubmitted("\(error)"))
+            return await giveUp(.notSubmitted("\(error)"), restoreAmbiguity: false)
         }
         do {
-            _ = try ledger.recordSubmitting(task.key.hex, run: runID)
-            context.progress.transition(task, record.state, .submitting)
-            var attempt = 0
-            while true {
-                let error: ProviderError
-                do {
-                    let itemID = try await context.provider.submit(submission)
-                    let submitted = try ledger.recordSubmitted(task.key.hex, itemID: itemID, run: runID)
-                    context.progress.transition(task, .submitting, .submitted, "item \(itemID)")
-                    await context.taskSlots.recordSuccess()
-                    return .success(submitted)
-                } catch let providerError as ProviderError {
-                    error = providerError
-                }
-                if error.slowDown { await context.taskSlots.slowDown() }
+            let detail = wasAmbiguous ? "resubmitting as asked (--resubmit-ambiguous): the first submission may also have been paid for" : nil
+            _ = try ledger.recordSubmitting(task.key.hex, run: runID, consented: wasAmbiguous, detail: detail)
+            context.progress.transition(task, record.state, .submitting, detail)
+        } catch {
+            return await giveUp(.notSubmitted("ledger error: \(error)"), restoreAmbiguity: false)
+        }
+        var attempt = 0
+        while true {
+            let error: ProviderError
+            do {
+                let itemIDs = try await context.provider.submit(submission)
+                return await recordSubmitted(task, itemIDs: itemIDs, onFailure: { await giveUp($0, refund: false) })
+            } catch let providerError {
+                error = providerError
+            }
+            if error.slowDown { await context.taskSlots.slowDown() }
+            do {
                 switch error.failureClass {
                 case .transient(let retryAfter):
                     // The call provably created nothing: trying again cannot pay twice.
                     attempt += 1
-                    let stopped = await context.control.isStopped
-                    if attempt < context.attempts, !stopped, await context.pause(attempt: attempt - 1, retryAfter: retryAfter) {
+                    if attempt < context.attempts, !(await context.control.isStopped),
+                       await context.pause(attempt: attempt - 1, retryAfter: retryAfter), !(await context.control.isStopped) {
                         continue
                     }
+                    let stopped = await context.control.isStopped
                     let reason = stopped ? "not retried: the run is stopping (\(error.message))" : "gave up after \(attempt) attempt(s): \(error.message)"
                     _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)
                     context.progress.transition(task, .submitting, .pending, reason)
@@ -117,7 +137,7 @@ struct TaskExecutor: Sendable {
                 case .permanent:
                     _ = try ledger.recordFailed(task.key.hex, reason: error.message, run: runID)
                     context.progress.transition(task, .submitting, .failed, error.message)
-                    return await giveUp(.failed(error.message))
+                    return await giveUp(.failed(error.message), restoreAmbiguity: false)
                 case .stopSubmitting:
                     await context.control.stop(.balance(error.message))
                     _ = try ledger.recordPending(task.key.hex, reason: error.message, run: runID)
@@ -132,12 +152,44 @@ struct TaskExecutor: Sendable {
                     let reason = "the create call was sent but its answer was lost (\(error.message)); it may have been paid for"
                     _ = try ledger.recordAmbiguous(task.key.hex, reason: reason, run: runID)
                     context.progress.transition(task, .submitting, .ambiguous, error.message)
-                    return await giveUp(.ambiguous(reason), refund: false)
+                    return await giveUp(.ambiguous(reason), refund: false, restoreAmbiguity: false)
                 }
+            } catch {
+                // The ledger could not record the outcome: the row stays `submitting`, which the
+                // next start-up turns into `ambiguous`. Never retry blindly from here.
+                return await giveUp(.unfinished("ledger error after a create call: \(error)"), refund: false, restoreAmbiguity: false)
             }
-        } catch {
-            return await giveUp(.unfinished("ledger error: \(error)"), refund: false)
         }
+    }
+
+    /// Commits the answered item id. It is printed first, and the write is retried, so a paid
+    /// item can always be found again.
+    private func recordSubmitted(
+        _ task: GraphTask, itemIDs: [String],
+        onFailure: (GenerationOutcome) async -> Result<TaskRecord, GenerationOutcome>
+    ) async -> Result<TaskRecord, GenerationOutcome> {
+        guard let itemID = itemIDs.first else {
+            let reason = "the provider accepted the create call but named no item; it may have been paid for"
+            _ = try? ledger.recordAmbiguous(task.key.hex, reason: reason, run: runID)
+            return await onFailure(.ambiguous(reason))
+        }
+        let extra = itemIDs.dropFirst()
+        var detail = "item \(itemID)"
+        if !extra.isEmpty { detail += "; the provider also created \(extra.joined(separator: ", ")), which this task does not track" }
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            do {
+                let submitted = try ledger.recordSubmitted(task.key.hex, itemID: itemID, run: runID, detail: detail)
+                context.progress.transition(task, .submitting, .submitted, detail)
+                await context.taskSlots.recordSuccess()
+                return .success(submitted)
+            } catch {
+                lastError = error
+            }
+        }
+        let reason = "created item \(itemID), but the ledger could not record it (\(lastError.map { "\($0)" } ?? "?")); note the id"
+        context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
+        return await onFailure(.ambiguous(reason))
     }
 
     /// The create call's content, with what the parents produced filled in.
@@ -206,17 +258,10 @@ struct TaskExecutor: Sendable {
                 return .unfinished("the provider's final answer was not final")
             }
         } catch let error as ProviderError {
-            switch error.failureClass {
-            case .permanent:
-                _ = try? ledger.recordFailed(task.key.hex, reason: error.message, run: runID)
-                progress.transition(task, record.state, .failed, error.message)
-                return .failed(error.message)
-            case .fatal:
-                await context.control.stop(.fatal(error.message))
-                return .unfinished(error.message)
-            default:
-                return .unfinished("status checks kept failing: \(error.message)")
-            }
+            // Only the provider's own "failed" fails a paid item; a status call that goes wrong
+            // leaves it submitted, to be checked again by the next run.
+            if case .fatal = error.failureClass { await context.control.stop(.fatal(error.message)) }
+            return .unfinished("item \(itemID) not tracked to the end: \(error.message)")
         } catch {
             return .unfinished("interrupted while waiting for item \(itemID)")
         }

@@ -10,7 +10,7 @@ public struct TemPolorProvider: GenerationProvider {
 
     public var statusBatchLimit: Int { TemPolorClient.queryLimit }
 
-    public func submit(_ submission: Submission) async throws(ProviderError) -> String {
+    public func submit(_ submission: Submission) async throws(ProviderError) -> [String] {
         do {
             switch submission.kind {
             case .song:

@@ -35,41 +35,42 @@ public struct TemPolorClient: Sendable {
 
     // MARK: Creates
 
-    public func generateSong(prompt: String, model: String, lyrics: String?, voiceID: String?, callbackURL: String) async throws(TemPolorError) -> String {
+    public func generateSong(prompt: String, model: String, lyrics: String?, voiceID: String?, callbackURL: String) async throws(TemPolorError) -> [String] {
         var body: [String: JSONValue] = ["prompt": .string(prompt), "model": .string(model), "callback_url": .string(callbackURL)]
         if let lyrics, !lyrics.isEmpty { body["lyrics"] = .string(lyrics) }
         if let voiceID { body["voice_id"] = .string(voiceID) }
         return try await create("song/generate", body)
     }
 
-    public func extend(_ kind: ItemKind, itemID: String, startTime: Int, lyrics: String?, callbackURL: String) async throws(TemPolorError) -> String {
+    public func extend(_ kind: ItemKind, itemID: String, startTime: Int, lyrics: String?, callbackURL: String) async throws(TemPolorError) -> [String] {
         var body: [String: JSONValue] = ["item_id": .string(itemID), "start_time": .number(Double(startTime)), "callback_url": .string(callbackURL)]
         if let lyrics, !lyrics.isEmpty { body["lyrics"] = .string(lyrics) }
         return try await create(kind == .instrumental ? "instrumental/extend" : "song/extend", body)
     }
 
-    public func generateInstrumental(prompt: String, model: String, callbackURL: String) async throws(TemPolorError) -> String {
+    public func generateInstrumental(prompt: String, model: String, callbackURL: String) async throws(TemPolorError) -> [String] {
         try await create("instrumental/generate", ["prompt": .string(prompt), "model": .string(model), "callback_url": .string(callbackURL)])
     }
 
-    public func generateLyrics(prompt: String, songModel: String?, callbackURL: String) async throws(TemPolorError) -> String {
+    public func generateLyrics(prompt: String, songModel: String?, callbackURL: String) async throws(TemPolorError) -> [String] {
         var body: [String: JSONValue] = ["prompt": .string(prompt), "callback_url": .string(callbackURL)]
         if let songModel { body["song_model"] = .string(songModel) }
         return try await create("lyrics/generate", body)
     }
 
-    public func createStems(url: String, callbackURL: String) async throws(TemPolorError) -> String {
+    public func createStems(url: String, callbackURL: String) async throws(TemPolorError) -> [String] {
         try await create("stems", ["url": .string(url), "callback_url": .string(callbackURL)])
     }
 
-    /// A create call: answers the first of `data.item_ids`.
-    private func create(_ path: String, _ body: [String: JSONValue]) async throws(TemPolorError) -> String {
+    /// A create call: answers `data.item_ids` (one id per created work; the first is the task's).
+    private func create(_ path: String, _ body: [String: JSONValue]) async throws(TemPolorError) -> [String] {
         let data = try await call(path, body)
-        guard let id = data["item_ids"]?.array?.first?.string else {
+        let ids = (data["item_ids"]?.array ?? []).compactMap(\.string)
+        guard !ids.isEmpty else {
             // The server accepted the call but the answer is unreadable: the work may exist.
             throw TemPolorError(.answerLost, "the answer to \(path) carries no item id")
         }
-        return id
+        return ids
     }
 
     // MARK: Queries
@@ -130,9 +131,14 @@ public struct TemPolorClient: Sendable {
             throw TemPolorError(.answerLost, "\(path) answered something that is not the JSON envelope")
         }
         guard Int(status) == 200000 else {
-            throw TemPolorError(.business(code: Int(status)), envelope["message"]?.string ?? "no message")
+            throw TemPolorError(.business(code: Int(status)), redacted(envelope["message"]?.string ?? "no message"))
         }
         return envelope["data"] ?? .null
+    }
+
+    /// The text with the key removed, should a server ever echo it back.
+    private func redacted(_ text: String) -> String {
+        key.value.count >= 4 ? text.replacingOccurrences(of: key.value, with: "<redacted>") : text
     }
 
     /// Sorts transport failures into "never sent" and "answer lost".

@@ -61,6 +61,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds to keep tracking paid-for work after the first interrupt.")
     var grace: Double = 30
 
+    @Option(help: "Minutes one run waits for a submitted item before leaving it to the next run.")
+    var maxWait: Double = 120
+
     func validate() throws {
         if let maxParallel, !(1...64).contains(maxParallel) { throw ValidationError("--max-parallel must be between 1 and 64") }
         if let baseURL, URL(string: baseURL)?.host == nil { throw ValidationError("--base-url '\(baseURL)' is not an http(s) URL") }
@@ -79,6 +82,7 @@ struct Run: AsyncParsableCommand {
         options.credentialsFile = credentials
         options.pollInterval = pollInterval.map { .milliseconds(Int64($0 * 1000)) }
         options.grace = .milliseconds(Int64(grace * 1000))
+        options.maxWait = .seconds(Int64(maxWait * 60))
         let environment = RunEnvironment(variables: ProcessInfo.processInfo.environment, output: { Console.line($0) }, handleSignals: true)
         let result = await Runner.run(manifest: manifest, options: options, environment: environment)
         if let message = result.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }

@@ -99,6 +99,21 @@ struct LedgerTests {
         #expect(back.itemID == "s")
     }
 
+    @Test func submittingAgainIsRefusedWhileWorkIsLive() throws {
+        let ledger = try Ledger.inMemory()
+        try ledger.register([task("a")])
+        let run = try ledger.beginRun(manifest: "m")
+        _ = try ledger.recordSubmitting("a", run: run)
+        #expect(throws: LedgerError.self) { try ledger.recordSubmitting("a", run: run) }
+        _ = try ledger.recordSubmitted("a", itemID: "s", run: run)
+        #expect(throws: LedgerError.self) { try ledger.recordSubmitting("a", run: run) }
+        _ = try ledger.recordAmbiguous("a", reason: "lost", run: run)
+        #expect(throws: LedgerError.self) { try ledger.recordSubmitting("a", run: run) }
+        let consented = try ledger.recordSubmitting("a", run: run, consented: true)
+        #expect(consented.state == .submitting && consented.itemID == nil)
+        #expect(try ledger.events(of: "a").last?.actor == "user")
+    }
+
     @Test func runsAreRecorded() throws {
         let ledger = try Ledger.inMemory()
         let run = try ledger.beginRun(manifest: "m")

@@ -198,6 +198,12 @@ struct InvalidManifestTests {
           - name: a
             song: { prompt: x }
         """, line: 3, column: 17, message: "defaults.callback_url: environment variable 'NO_SUCH_TOKEN' is not set (referenced as ${NO_SUCH_TOKEN})"),
+        InvalidCase(name: "credential in a manifest", yaml: """
+        version: 1
+        jobs:
+          - name: a
+            song: { prompt: "x ${TEMPOLOR_API_KEY}" }
+        """, line: 4, column: 21, message: "job 'a' song.prompt: ${TEMPOLOR_API_KEY} is an API credential; credentials never belong in a manifest"),
         InvalidCase(name: "unclosed environment reference", yaml: """
         version: 1
         jobs:

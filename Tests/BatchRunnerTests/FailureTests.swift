@@ -111,6 +111,36 @@ struct FailureTests {
         }
     }
 
+    @Test func statusTroubleNeverFailsAPaidItem() async throws {
+        try await RunnerHarness.with { sim in
+            await sim.simulator.inject(.http500, path: "/open-apis/v1/song/query", times: 30)
+            await sim.simulator.inject(.http502, path: "/open-apis/v1/song/query", times: 5)
+            let path = try sim.manifest(Self.songs(3))
+            let log = OutputLog()
+            let result = await sim.run(path, log: log)
+            #expect(result.exitCode == 0, "\(log.text)")
+            #expect(await sim.simulator.acceptedCreates == 3)
+            #expect(try sim.ledger().allTasks().allSatisfy { $0.state == .downloaded })
+        }
+    }
+
+    @Test func consentToPayAgainDoesNotOutliveItsRun() async throws {
+        try await RunnerHarness.with { sim in
+            await sim.simulator.inject(.lostAnswer, path: "/open-apis/v1/song/generate")
+            let path = try sim.manifest(Self.songs(1))
+            #expect(await sim.run(path).exitCode == 4)
+            #expect(await sim.simulator.acceptedCreates == 1)
+            // Consent given, but the run may not submit (budget 0): the task stays ambiguous.
+            let broke = try sim.manifest(Self.songs(1).replacingOccurrences(of: "name: f\n", with: "name: f\nbudget: { max_credits: 0 }\n"), name: "broke")
+            let refused = await sim.run(broke) { $0.resubmitAmbiguous = true }
+            #expect(refused.exitCode == 4)
+            #expect(try sim.ledger().allTasks().first?.state == .ambiguous)
+            // A later run without the flag pays nothing.
+            #expect(await sim.run(path).exitCode == 4)
+            #expect(await sim.simulator.acceptedCreates == 1)
+        }
+    }
+
     @Test func anExpiredURLIsRefreshed() async throws {
         try await RunnerHarness.with(RunnerHarness.configuration { $0.urlLifetime = 3600 }) { sim in
             let path = try sim.manifest(Self.songs(1))

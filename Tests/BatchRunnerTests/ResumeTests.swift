@@ -157,7 +157,7 @@ struct ResumeTests {
             #expect(resumed.exitCode == 0)
             #expect(await sim.simulator.acceptedCreates == graph.count)
             let events = try ledger.events(of: first.key.hex)
-            #expect(events.contains { $0.actor == "user" && $0.fromState == .ambiguous && $0.toState == .pending })
+            #expect(events.contains { $0.actor == "user" && $0.fromState == .ambiguous && $0.toState == .submitting })
         }
     }
 }

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite("tempo-batch run as a process")
+struct RunCommandTests {
+    typealias LineReader = SimulateCommandTests.LineReader
+
+    static let manifest = """
+    version: 1
+    name: killed
+    concurrency: { tasks: 3, downloads: 2 }
+    retry: { attempts: 6, initial: 100ms, max: 1s }
+    jobs:
+      - name: songs
+        song:
+          prompt: "Song {n} about the sea"
+          lyrics: "[verse]\\nThe tide comes in\\nThe tide goes out"
+        matrix: { n: [1, 2, 3, 4, 5, 6] }
+        extend: [{ start_time: 20 }]
+    """
+    static let planned = 12
+
+    struct Simulator {
+        let process: Process
+        let base: String
+        let reader: LineReader
+
+        static func start(key: String) async throws -> Simulator {
+            let process = Process()
+            process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
+            process.arguments = ["simulate", "--port", "0", "--time-scale", "0.02", "--api-key", key, "--seed", "5"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            let reader = LineReader(pipe)
+            try process.run()
+            let banner = try await reader.waitFor("listening on ")
+            let base = banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init) ?? ""
+            return Simulator(process: process, base: base, reader: reader)
+        }
+
+        func stats() async throws -> [String: Any] {
+            let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: base + "/_sim/stats")))
+            return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        }
+
+        func stop() {
+            process.interrupt()
+            process.waitUntilExit()
+        }
+    }
+
+    func workspace() throws -> (folder: URL, manifest: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-process-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let manifest = folder.appendingPathComponent("killed.yaml")
+        try Self.manifest.write(to: manifest, atomically: true, encoding: .utf8)
+        return (folder, manifest.path)
+    }
+
+    func startRun(_ manifest: String, base: String, output: URL, key: String, extra: [String] = []) throws -> (Process, LineReader) {
+        let process = Process()
+        process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
+        process.arguments = ["run", manifest, "--provider", "tempolor", "--base-url", base, "--output", output.path, "--poll-interval", "0.05"] + extra
+        process.environment = ProcessInfo.processInfo.environment.merging(["TEMPOLOR_API_KEY": key]) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let reader = LineReader(pipe)
+        try process.run()
+        return (process, reader)
+    }
+
+    func runToEnd(_ manifest: String, base: String, output: URL, key: String, extra: [String] = []) async throws -> (Int32, String) {
+        let (process, reader) = try startRun(manifest, base: base, output: output, key: key, extra: extra)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(50))
+        return (process.terminationStatus, reader.text)
+    }
+
+    func partFiles(under folder: URL) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: folder.path)
+        var result: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            if path.hasSuffix(".part") { result.append(path) }
+        }
+        return result
+    }
+
+    @Test func aRunKilledWithSIGKILLResumesWithoutPayingTwice() async throws {
+        let key = "Tempo-process-test-key-31337"
+        let simulator = try await Simulator.start(key: key)
+        defer { simulator.stop() }
+        let (folder, manifest) = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("library")
+
+        let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key)
+        _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
+        _ = try await reader.waitFor("→ downloaded", timeout: .seconds(30))
+        kill(runner.processIdentifier, SIGKILL)
+        runner.waitUntilExit()
+        #expect(runner.terminationReason == .uncaughtSignal)
+        #expect((try await simulator.stats())["accepted_creates_total"] as? Int ?? .max <= Self.planned)
+
+        var (status, log) = try await runToEnd(manifest, base: simulator.base, output: output, key: key)
+        #expect([0, 4].contains(status), "\(log)")
+        #expect((try await simulator.stats())["accepted_creates_total"] as? Int ?? .max <= Self.planned)
+        if status == 4 {
+            #expect(log.contains("ambiguous"))
+            (status, log) = try await runToEnd(manifest, base: simulator.base, output: output, key: key, extra: ["--resubmit-ambiguous"])
+        }
+        #expect(status == 0, "\(log)")
+        #expect(partFiles(under: output).isEmpty)
+        let songs = (1...6).map { output.appendingPathComponent("killed/songs/\($0)-v1/song.mp3").path }
+        #expect(songs.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        #expect(!log.contains(key))
+    }
+
+    @Test func theFirstSIGINTStopsSubmittingAndKeepsTheLedgerConsistent() async throws {
+        let key = "Tempo-process-test-key-4242"
+        let simulator = try await Simulator.start(key: key)
+        defer { simulator.stop() }
+        let (folder, manifest) = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("library")
+
+        let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key, extra: ["--grace", "20"])
+        _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
+        runner.interrupt()
+        while runner.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(runner.terminationStatus == 130, "\(reader.text)")
+        #expect(reader.text.contains("signal received: no new submissions"))
+        let paid = (try await simulator.stats())["accepted_creates_total"] as? Int ?? .max
+        #expect(paid < Self.planned)
+
+        let (status, log) = try await runToEnd(manifest, base: simulator.base, output: output, key: key)
+        #expect(status == 0, "\(log)")
+        #expect((try await simulator.stats())["accepted_creates_total"] as? Int == Self.planned)
+    }
+
+    @Test func theREADMEDemoRunsOnTheBuiltInSimulator() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-demo-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try BinaryRunner.run(["run", "manifests/demo.yaml", "--output", folder.path], environment: ["TEMPOLOR_API_KEY": ""])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("built-in simulator"))
+        #expect(result.stdout.contains("all tasks finished"))
+        for name in ["song.mp3", "song.wav", "song.lrc", "lyrics.txt", "extend-1.mp3", "metadata.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("demo/owl-waltz/Pop-v1/\(name)").path), "\(name)")
+        }
+        let status = try BinaryRunner.run(["status", "--output", folder.path])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("4 downloaded"))
+    }
+
+    @Test func aMissingKeyIsAUsageErrorThatNamesTheFix() throws {
+        let result = try BinaryRunner.run(["run", "manifests/nightly.yaml", "--output", "/tmp/tempo-batch-nokey-\(UUID().uuidString)"],
+                                          environment: ["TEMPOLOR_API_KEY": ""])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("no API key: set TEMPOLOR_API_KEY"))
+    }
+}
