@@ -83,7 +83,12 @@ public enum Runner {
         do {
             switch provider {
             case .simulator:
-                let simulator = TemPolorSimulator(configuration: environment.simulator, clock: environment.simulatorClock)
+                // The embedded simulator keeps its items beside the ledger, so an interrupted
+                // rehearsal resumes against a simulator that still knows what was submitted.
+                var configuration = environment.simulator
+                let root = URL(fileURLWithPath: options.outputRoot ?? manifest.output.root, isDirectory: true)
+                configuration.stateFile = configuration.stateFile ?? root.appendingPathComponent(".tempo-batch/simulator-state.json")
+                let simulator = TemPolorSimulator(configuration: configuration, clock: environment.simulatorClock)
                 return try await simulator.withRunning { url in
                     environment.output("Running against the built-in simulator at \(url.absoluteString) (time scale \(environment.simulator.timeScale)); nothing is paid.")
                     var options = options

@@ -294,7 +294,9 @@ struct TaskExecutor: Sendable {
                 files.append(FileRecord(taskKey: task.key.hex, path: context.library.relativePath(url), size: written.size,
                                         sha256: written.sha256, createdAt: context.clock.now()))
             }
-            /// Downloads one result URL, refreshing it when it has expired.
+            /// Downloads one result URL. A refused URL (expired signature) is refreshed by asking
+            /// the provider again; so is any URL after its first failure, since a stored URL may
+            /// point at a host that no longer serves it.
             func fetch(_ pick: @escaping @Sendable (StoredResult) -> String?, to destination: URL) async throws {
                 var attempt = 0
                 while true {
@@ -305,11 +307,11 @@ struct TaskExecutor: Sendable {
                     } catch let error as ProviderError {
                         attempt += 1
                         guard case .transient(let retryAfter) = error.failureClass, attempt < context.attempts else { throw error }
-                        if error.urlExpired {
+                        if error.urlExpired || attempt == 1 {
                             let fresh = try await context.poller.refresh(route: route, itemID: itemID)
                             result = StoredResult(fresh)
                             try ledger.recordResult(task.key.hex, result: result.json)
-                            context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): result URL expired, refreshed")
+                            context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): result URL \(error.urlExpired ? "expired" : "failed (\(error.message))"), refreshed")
                         } else if !(await context.pause(attempt: attempt - 1, retryAfter: retryAfter)) {
                             throw CancellationError()
                         }

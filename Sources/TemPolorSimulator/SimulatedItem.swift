@@ -18,7 +18,7 @@ public enum ItemKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// How a task ends, decided when it is created (fault injection may pick a bad end).
-enum Outcome: String, Sendable {
+enum Outcome: String, Sendable, Codable {
     case succeeded
     /// The mp3 is fine; the WAV (and for songs the timings) fail.
     case partFailed
@@ -28,7 +28,7 @@ enum Outcome: String, Sendable {
 
 /// One created work. Its status is a function of the time since creation, so nothing has to
 /// tick: every query computes where the item is now.
-struct SimulatedItem: Sendable {
+struct SimulatedItem: Sendable, Codable {
     let id: String
     let kind: ItemKind
     let model: String
@@ -52,7 +52,7 @@ struct SimulatedItem: Sendable {
     let audioHiAfter: TimeInterval
     let sectionsAfter: TimeInterval
 
-    enum Status: String, Sendable {
+    enum Status: String, Sendable, Codable {
         case waiting, running
         case mainSucceeded = "main_succeeded"
         case succeeded
@@ -60,7 +60,7 @@ struct SimulatedItem: Sendable {
         case failed
     }
 
-    enum SubStatus: String, Sendable {
+    enum SubStatus: String, Sendable, Codable {
         case waiting, running
         case subSucceeded = "sub_succeeded"
         case subFailed = "sub_failed"
@@ -121,7 +121,7 @@ struct SimulatedItem: Sendable {
 }
 
 /// One entry of `lyrics_sections`.
-struct LyricsSection: Sendable, Equatable {
+struct LyricsSection: Sendable, Equatable, Codable {
     var start: Double
     var end: Double
     var text: String

@@ -25,6 +25,9 @@ public struct SimulatorConfiguration: Sendable {
     public var wavSampleRate = 16_000
     /// When set, every song and instrumental lasts this many seconds (small files for tests).
     public var fixedDuration: Int?
+    /// When set, created items are saved to this JSON file after every create and loaded at
+    /// start, so a simulator started again (the runner's embedded one) still knows them.
+    public var stateFile: URL?
     /// Receives one line per request (never containing the API key). Silent by default.
     public var log: @Sendable (String) -> Void = { _ in }
 

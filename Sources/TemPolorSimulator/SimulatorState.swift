@@ -29,6 +29,29 @@ actor SimulatorState {
         idRandom = SplitMix64(seed: configuration.seed ^ SplitMix64.hash("ids"))
         outcomeRandom = SplitMix64(seed: configuration.seed ^ SplitMix64.hash("outcomes"))
         signingKey = SymmetricKey(data: SHA256.hash(data: Data("tempo-sim-\(configuration.seed)-\(UUID().uuidString)".utf8)))
+        if let file = configuration.stateFile, let data = try? Data(contentsOf: file),
+           let saved = try? JSONDecoder().decode(SavedState.self, from: data) {
+            for item in saved.items { items[item.id] = item }
+            order = saved.items.map(\.id)
+            spent = saved.spent
+            idRandom = SplitMix64(seed: saved.idSeed)
+        }
+    }
+
+    /// What ``SimulatorConfiguration/stateFile`` holds.
+    private struct SavedState: Codable {
+        var items: [SimulatedItem]
+        var spent: Double
+        var idSeed: UInt64
+    }
+
+    private func save() {
+        guard let file = configuration.stateFile else { return }
+        var seedSource = idRandom
+        let state = SavedState(items: order.compactMap { items[$0] }, spent: spent, idSeed: seedSource.next())
+        guard let data = try? JSONEncoder().encode(state) else { return }
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? data.write(to: file, options: .atomic)
     }
 
     // MARK: Faults
@@ -290,6 +313,7 @@ actor SimulatorState {
         stats.acceptedCreatesTotal += 1
         stats.acceptedCreates[kind, default: 0] += 1
         if CallbackTarget.isLoopback(item.callbackURL) { callbacks[item.id] = CallbackProgress() }
+        save()
         return item.id
     }
 

@@ -130,6 +130,54 @@ struct ResumeTests {
         }
     }
 
+    @Test func anInterruptedRunOnTheEmbeddedSimulatorResumes() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-embedded-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("m.yaml").path
+        try Self.manifest.write(toFile: path, atomically: true, encoding: .utf8)
+        let clock = VirtualClock()
+        func run(_ log: OutputLog) async -> RunResult {
+            var environment = RunEnvironment(variables: [:], clock: clock, random: RandomSource(seed: 2), output: { log.append($0) })
+            environment.simulatorClock = clock
+            var options = RunOptions()
+            options.provider = .simulator
+            options.outputRoot = folder.appendingPathComponent("out").path
+            options.pollInterval = .seconds(5)
+            return await Runner.run(manifest: path, options: options, environment: environment)
+        }
+        let log = OutputLog()
+        await withTaskGroup(of: Void.self) { group in
+            let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+            log.onLine(count: 3, where: { $0.contains("submitted (item") }) { continuation.yield() }
+            group.addTask { _ = await run(log); continuation.finish() }
+            group.addTask { for await _ in stream { break } }
+            await group.next()
+            group.cancelAll()
+        }
+        var result = await run(OutputLog())
+        var consented = 0
+        if result.exitCode == 4 {
+            let ledger = try Ledger.open(at: folder.appendingPathComponent("out/.tempo-batch/ledger.sqlite").path)
+            consented = try ledger.allTasks().filter { $0.state == .ambiguous }.count
+            let retry = OutputLog()
+            var environment = RunEnvironment(variables: [:], clock: clock, random: RandomSource(seed: 2), output: { retry.append($0) })
+            environment.simulatorClock = clock
+            var options = RunOptions()
+            options.provider = .simulator
+            options.outputRoot = folder.appendingPathComponent("out").path
+            options.resubmitAmbiguous = true
+            result = await Runner.run(manifest: path, options: options, environment: environment)
+        }
+        #expect(result.exitCode == 0)
+        let state = folder.appendingPathComponent("out/.tempo-batch/simulator-state.json")
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as? [String: Any]
+        let planned = ManifestCompiler.compile(contentsOf: path, environment: [:], provider: .simulator).graph?.count ?? 0
+        let items = (saved?["items"] as? [Any])?.count ?? .max
+        #expect(items >= planned)
+        #expect(items <= planned + consented, "the embedded simulator was paid \(items) times for \(planned) tasks")
+    }
+
     @Test func aTaskLeftSubmittingIsAmbiguousAndNeverResubmittedSilently() async throws {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(Self.manifest)
