@@ -130,7 +130,7 @@ struct NodeReader {
             return nil
         }
         guard value >= minimum else {
-            error("\(context) must be at least \(minimum.formatted), found \(value.formatted)", at: node)
+            error("\(context) must be at least \(minimum.plainText), found \(value.plainText)", at: node)
             return nil
         }
         return Located(value, at: location(of: node))
@@ -170,8 +170,8 @@ struct NodeReader {
 }
 
 extension Double {
-    /// `30` rather than `30.0`; other values as Swift prints them.
-    var formatted: String {
+    /// `30` rather than `30.0`; other values as Swift prints them (credits, limits).
+    public var plainText: String {
         if self == rounded(), abs(self) < 1e15 { return String(Int64(self)) }
         return String(self)
     }

@@ -59,11 +59,11 @@ public enum PlanRenderer {
         var lines = [
             "Totals: \(kinds.joined(separator: ", ")) (\(totals.tasks) tasks); \(statuses.joined(separator: ", "))",
         ]
-        var cost = "Estimated cost: \(totals.estimatedCredits.formatted) credits to do (\(totals.totalCredits.formatted) for the whole plan)"
+        var cost = "Estimated cost: \(totals.estimatedCredits.plainText) credits to do (\(totals.totalCredits.plainText) for the whole plan)"
         if let budget = totals.budgetCredits {
             cost += totals.estimatedCredits > budget
-                ? "; budget \(budget.formatted) credits: the run stops submitting when it is spent (\((totals.estimatedCredits - budget).formatted) short)"
-                : "; budget \(budget.formatted) credits"
+                ? "; budget \(budget.plainText) credits: the run stops submitting when it is spent (\((totals.estimatedCredits - budget).plainText) short)"
+                : "; budget \(budget.plainText) credits"
         }
         lines.append(cost)
         return lines

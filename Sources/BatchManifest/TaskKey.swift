@@ -11,15 +11,7 @@ public struct TaskKey: Sendable, Hashable, Comparable, Codable, CustomStringConv
     static let schema = 1
 
     public init(request: TaskRequest, parents: [TaskKey]) {
-        let digest = SHA256.hash(data: Array(Self.material(request: request, parents: parents).utf8))
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
-        }
-        hex = String(decoding: bytes, as: UTF8.self)
+        hex = SHA256.hash(data: Array(Self.material(request: request, parents: parents).utf8)).hexString
     }
 
     /// Canonical text: one `name=value` line per present field in a fixed order, string values
@@ -78,5 +70,19 @@ public struct TaskKey: Sendable, Hashable, Comparable, Codable, CustomStringConv
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(hex)
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lowercase hexadecimal, two digits a byte.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BatchManifest
 import Crypto
 import Foundation
 import NIOCore
@@ -117,18 +118,6 @@ enum FileFormat {
         default:
             return nil
         }
-    }
-}
-
-extension Sequence where Element == UInt8 {
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for byte in self {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

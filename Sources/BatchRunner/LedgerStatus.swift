@@ -1,4 +1,5 @@
 import BatchLedger
+import BatchManifest
 public import Foundation
 import TemPolorClient
 
@@ -30,7 +31,7 @@ public enum LedgerStatus {
             lines.append("")
             lines.append("Recent runs:")
             lines += runs.map { run in
-                "  #\(run.id ?? 0) \(run.manifest) started \(RunReport.stamp(run.startedAt)) exit \(run.exitCode.map(String.init) ?? "unfinished"), \(run.creditsSpent.clean) credits" + (run.report.map { ", report \($0)" } ?? "")
+                "  #\(run.id ?? 0) \(run.manifest) started \(RunReport.stamp(run.startedAt)) exit \(run.exitCode.map(String.init) ?? "unfinished"), \(run.creditsSpent.plainText) credits" + (run.report.map { ", report \($0)" } ?? "")
             }
         }
         return lines.joined(separator: "\n")

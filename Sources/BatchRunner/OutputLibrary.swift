@@ -1,3 +1,4 @@
+import BatchManifest
 import Crypto
 import Foundation
 import TemPolorClient

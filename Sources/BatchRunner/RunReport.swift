@@ -36,7 +36,7 @@ public struct RunReport: Codable, Sendable {
                      "- manifest file: `\(file)`", "- provider: \(provider)",
                      "- started: \(Self.stamp(startedAt)), finished: \(Self.stamp(finishedAt))",
                      "- outcome: **\(outcome)** (exit code \(exitCode))",
-                     "- submitted this run: \(submitted) create call(s), \(creditsSpent.clean) credits committed",
+                     "- submitted this run: \(submitted) create call(s), \(creditsSpent.plainText) credits committed",
                      "", "## Tasks by state", "", "| state | tasks |", "|---|---|"]
         for state in TaskState.allCases where (counts[state.rawValue] ?? 0) > 0 {
             lines.append("| \(state.rawValue) | \(counts[state.rawValue] ?? 0) |")
@@ -83,8 +83,4 @@ public struct RunReport: Codable, Sendable {
         try Data(markdown.utf8).write(to: base.appendingPathExtension("md"), options: .atomic)
         return base.appendingPathExtension("md")
     }
-}
-
-extension Double {
-    var clean: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self) }
 }

@@ -70,7 +70,7 @@ enum RunSummary {
 
     static func line(_ report: RunReport) -> String {
         let states = TaskState.allCases.compactMap { state in report.counts[state.rawValue].map { "\($0) \(state.rawValue)" } }
-        return "\(report.outcome): \(states.joined(separator: ", ")); \(report.submitted) submitted, \(report.creditsSpent.clean) credits, \(report.filesWritten.count) files written"
+        return "\(report.outcome): \(states.joined(separator: ", ")); \(report.submitted) submitted, \(report.creditsSpent.plainText) credits, \(report.filesWritten.count) files written"
     }
 }
 

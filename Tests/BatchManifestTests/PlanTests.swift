@@ -31,7 +31,7 @@ struct PlanTests {
 
     @Test func costsFollowThePriceTable() throws {
         let plan = try plan()
-        let costs = plan.tasks.map { "\($0.job)/\($0.kind.rawValue)=\($0.cost.formatted)" }
+        let costs = plan.tasks.map { "\($0.job)/\($0.kind.rawValue)=\($0.cost.plainText)" }
         // b has no lyrics, so the platform writes them and bills a lyrics call (7) on top.
         #expect(costs == ["a/song=40", "a/stems=35", "b/song=47", "c/instrumental=33", "d/lyrics=7", "d/song=40"])
         #expect(plan.totals.estimatedCredits == 202)
