@@ -1,0 +1,65 @@
+@testable import BatchRunner
+import BatchManifest
+import Foundation
+import Testing
+
+@Suite("Credentials and small pieces of the runner")
+struct CredentialsTests {
+    @Test func theKeyComesFromTheEnvironmentOrAFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("credentials-\(UUID().uuidString)")
+        try """
+        # tempo-batch credentials
+        export OTHER=1
+        TEMPOLOR_API_KEY="Tempo-from-file"
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try Credentials.value("TEMPOLOR_API_KEY", environment: [:], file: file.path) == "Tempo-from-file")
+        #expect(try Credentials.value("TEMPOLOR_API_KEY", environment: ["TEMPOLOR_API_KEY": "Tempo-env"], file: file.path) == "Tempo-env")
+        #expect(throws: Credentials.Missing.self) { try Credentials.value("USEAPI_TOKEN", environment: [:], file: file.path) }
+        #expect(throws: Credentials.Unreadable.self) { try Credentials.value("TEMPOLOR_API_KEY", environment: [:], file: "/nonexistent") }
+    }
+
+    @Test func redactionRemovesTheSecretWherever() {
+        let redactor = Redactor(secrets: ["Tempo-secret"])
+        #expect(redactor.clean("key Tempo-secret in a Tempo-secret message") == "key <redacted> in a <redacted> message")
+    }
+
+    @Test func lrcLinesAreMonotonicWithMarkersAsComments() {
+        let lrc = OutputLibrary.lrc(title: "Owls", duration: 96, sections: [
+            .init(start: 0.76, end: 0.78, text: "[intro]"), .init(start: 16.761, end: 19.75, text: "Under silver beams"),
+            .init(start: 12, end: 13, text: "Out of order"), .init(start: 62.5, end: 63, text: "\n[chorus]"),
+        ])
+        #expect(lrc == "[ti:Owls]\n[length:01:36]\n# [intro]\n[00:16.76]Under silver beams\n[00:16.76]Out of order\n# [chorus]\n")
+    }
+
+    @Test(arguments: [
+        ("Song_vocals.flac", "vocals.flac"), ("dir/Song_drums.flac", "drums.flac"), ("Song_Other.FLAC", "other.flac"),
+        ("mystery.flac", "mystery.flac"), ("../evil_vocals.flac", nil), ("/etc/passwd", nil), ("a\\b.flac", nil), ("noext", nil),
+    ] as [(String, String?)])
+    func stemMemberNamesAreCheckedAndMapped(member: String, expected: String?) {
+        #expect(OutputLibrary.stemFileName(forMember: member) == expected)
+    }
+
+    @Test func backoffHasFullJitterAndHonoursRetryAfter() {
+        let backoff = Backoff(initial: .seconds(2), max: .seconds(60))
+        let random = RandomSource(seed: 1)
+        for attempt in 0..<10 {
+            let delay = backoff.delay(attempt: attempt, retryAfter: nil, random: random)
+            #expect(delay >= .zero && delay <= .seconds(min(60, 2 << attempt)))
+        }
+        #expect(backoff.delay(attempt: 0, retryAfter: 30, random: random) >= .seconds(30))
+        #expect(backoff.delay(attempt: 0, retryAfter: 86_400, random: random) <= .seconds(600))
+    }
+
+    @Test func theAdaptiveLimitHalvesAndRecovers() async throws {
+        let limiter = AdaptiveLimiter(maximum: 8, recoveryStep: 2)
+        await limiter.slowDown()
+        #expect(await limiter.limit == 4)
+        await limiter.slowDown()
+        await limiter.slowDown()
+        await limiter.slowDown()
+        #expect(await limiter.limit == 1)
+        for _ in 0..<4 { await limiter.recordSuccess() }
+        #expect(await limiter.limit == 3)
+    }
+}
