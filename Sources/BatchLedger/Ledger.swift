@@ -52,7 +52,7 @@ public struct Ledger: Sendable {
                 t.column("job", .text).notNull()
                 t.column("kind", .text).notNull()
                     .check { ["lyrics", "song", "instrumental", "extend", "stems"].contains($0) }
-                t.column("output", .text).notNull()
+                t.column("output", .text).notNull().indexed()
                 t.column("fileStem", .text).notNull()
                 t.column("state", .text).notNull().indexed()
                     .check { TaskState.allCases.map(\.rawValue).contains($0) }
@@ -152,6 +152,21 @@ public struct Ledger: Sendable {
         try writer.read { db in
             let records = try TaskRecord.filter(keys: keys).fetchAll(db)
             return Dictionary(uniqueKeysWithValues: records.map { ($0.key, $0) })
+        }
+    }
+
+    /// Tasks filed into one folder of the library.
+    public func tasks(inFolder folder: String, manifest: String) throws -> [TaskRecord] {
+        try writer.read { db in
+            try TaskRecord.filter(TaskRecord.Columns.output == folder && TaskRecord.Columns.manifest == manifest)
+                .order(TaskRecord.Columns.createdAt, TaskRecord.Columns.key).fetchAll(db)
+        }
+    }
+
+    /// How many create calls got an item id during a run.
+    public func submissions(inRun run: Int64) throws -> Int {
+        try writer.read { db in
+            try EventRecord.filter(Column("runID") == run && Column("toState") == TaskState.submitted.rawValue).fetchCount(db)
         }
     }
 

@@ -25,7 +25,7 @@ actor MetadataWriter {
 
     func write(folder: String) {
         folders.insert(folder)
-        guard let tasks = try? ledger.allTasks(manifest: manifest).filter({ $0.output == folder }), !tasks.isEmpty else { return }
+        guard let tasks = try? ledger.tasks(inFolder: folder, manifest: manifest), !tasks.isEmpty else { return }
         var entries: [JSONValue] = []
         for task in tasks {
             var entry: [String: JSONValue] = [

@@ -45,7 +45,7 @@ enum RunSummary {
                 partial.append(line("the provider's WAV or lyric timings failed; the mp3 is filed"))
             }
         }
-        let submitted = result.generation.count - result.generation.values.filter { if case .notSubmitted = $0 { return true }; return false }.count
+        let submitted = (try? ledger.submissions(inRun: run)) ?? 0
         let (code, outcome) = exitCode(stop: stop, ambiguous: !ambiguous.isEmpty,
                                        failed: unreadable || !failures.isEmpty || !downloadFailures.isEmpty || !notRun.isEmpty || unfinished > 0)
         return RunReport(

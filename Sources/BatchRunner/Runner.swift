@@ -202,7 +202,9 @@ public enum Runner {
         let outcome = await runWithSignals(scheduler, context: context, grace: options.grace, handleSignals: environment.handleSignals)
         try? await downloads.shutdown()
 
-        for folder in Set(graph.tasks.map(\.output)) where FileManager.default.fileExists(atPath: library.folder(folder).path) {
+        // Tasks of a folder may have changed after its last download (a sibling blocked or
+        // failed): bring the metadata of every folder this run wrote into up to date.
+        for folder in await context.metadata.folders {
             await context.metadata.write(folder: folder)
         }
         let stop = await context.control.stopReason

@@ -17,8 +17,12 @@ struct ExampleRunTests {
             let log = OutputLog()
             let result = await sim.run(path, log: log)
             #expect(result.exitCode == 0, "\(result.message ?? "")\n\(log.text)")
-            // Nothing was paid for twice.
+            // Nothing was paid for twice, and the report says what was paid for.
             #expect(await sim.simulator.acceptedCreates == sim.plannedCreates(path))
+            let reportJSON = try #require(result.report).deletingPathExtension().appendingPathExtension("json")
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: reportJSON)) as? [String: Any]
+            #expect(report?["submitted"] as? Int == sim.plannedCreates(path))
+            #expect(report?["exitCode"] as? Int == 0)
 
             let ledger = try sim.ledger()
             let tasks = try ledger.allTasks()
