@@ -157,6 +157,19 @@ struct RunCommandTests {
         #expect(status.stdout.contains("4 downloaded"))
     }
 
+    @Test func balancePrintsTheAccountBalanceAndNeverTheKey() async throws {
+        let key = "Tempo-balance-test-key-777"
+        let simulator = try await Simulator.start(key: key)
+        defer { simulator.stop() }
+        let ok = try BinaryRunner.run(["balance", "--base-url", simulator.base], environment: ["TEMPOLOR_API_KEY": key])
+        #expect(ok.status == 0)
+        #expect(ok.stdout == "balance: 100000.0\n")
+        let refused = try BinaryRunner.run(["balance", "--base-url", simulator.base], environment: ["TEMPOLOR_API_KEY": "Tempo-not-the-key"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("400002"))
+        #expect(!refused.stderr.contains("Tempo-not-the-key"))
+    }
+
     @Test func aMissingKeyIsAUsageErrorThatNamesTheFix() throws {
         let result = try BinaryRunner.run(["run", "manifests/nightly.yaml", "--output", "/tmp/tempo-batch-nokey-\(UUID().uuidString)"],
                                           environment: ["TEMPOLOR_API_KEY": ""])
