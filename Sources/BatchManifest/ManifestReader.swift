@@ -13,6 +13,13 @@ struct ManifestReader {
 
     static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "jobs"]
     static let jobKeys = ["name", "song", "instrumental", "lyrics", "extend", "stems", "matrix", "variants"] + StepSettings.keys
+    static let songKeys = ["prompt", "lyrics", "model", "voice_id"]
+    static let instrumentalKeys = ["prompt", "model"]
+    static let lyricsKeys = ["prompt", "model"]
+    static let extendKeys = ["start_time", "lyrics"]
+    static let concurrencyKeys = ["tasks", "downloads"]
+    static let retryKeys = ["attempts", "initial", "max"]
+    static let outputKeys = ["root", "path"]
 
     mutating func read(_ root: Node) -> ManifestDocument? {
         guard let top = nodes.fields(root, "the manifest", allowed: Self.topLevelKeys, required: ["version", "jobs"]) else {
@@ -27,11 +34,11 @@ struct ManifestReader {
             document.defaults = readSettings(fields, "defaults")
         }
         if let node = top["concurrency"],
-           let fields = nodes.fields(node, "concurrency", allowed: ["tasks", "downloads"]) {
+           let fields = nodes.fields(node, "concurrency", allowed: Self.concurrencyKeys) {
             document.concurrency.tasks = fields["tasks"].flatMap { nodes.int($0, "concurrency.tasks", in: Concurrency.limits) }
             document.concurrency.downloads = fields["downloads"].flatMap { nodes.int($0, "concurrency.downloads", in: Concurrency.limits) }
         }
-        if let node = top["retry"], let fields = nodes.fields(node, "retry", allowed: ["attempts", "initial", "max"]) {
+        if let node = top["retry"], let fields = nodes.fields(node, "retry", allowed: Self.retryKeys) {
             document.retry.attempts = fields["attempts"].flatMap { nodes.int($0, "retry.attempts", in: RetryPolicy.attemptLimits) }
             document.retry.initial = fields["initial"].flatMap { nodes.string($0, "retry.initial") }
             document.retry.max = fields["max"].flatMap { nodes.string($0, "retry.max") }
@@ -39,7 +46,7 @@ struct ManifestReader {
         if let node = top["budget"], let fields = nodes.fields(node, "budget", allowed: ["max_credits"], required: ["max_credits"]) {
             document.budget = fields["max_credits"].flatMap { nodes.number($0, "budget.max_credits") }
         }
-        if let node = top["output"], let fields = nodes.fields(node, "output", allowed: ["root", "path"]) {
+        if let node = top["output"], let fields = nodes.fields(node, "output", allowed: Self.outputKeys) {
             document.outputRoot = fields["root"].flatMap { nodes.nonEmptyString($0, "output.root") }
             document.outputPath = fields["path"].flatMap { nodes.nonEmptyString($0, "output.path") }
         }
@@ -93,7 +100,7 @@ struct ManifestReader {
         let label = job.name.map { "job '\($0.value)'" } ?? context
         job.settings = readSettings(fields, label)
         if let node = fields["song"],
-           let song = nodes.fields(node, "\(label) song", allowed: ["prompt", "lyrics", "model", "voice_id"], required: ["prompt"]) {
+           let song = nodes.fields(node, "\(label) song", allowed: Self.songKeys, required: ["prompt"]) {
             job.song = SongDocument(
                 location: song.location,
                 prompt: song["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) song.prompt", template: true) },
@@ -103,7 +110,7 @@ struct ManifestReader {
             )
         }
         if let node = fields["instrumental"],
-           let step = nodes.fields(node, "\(label) instrumental", allowed: ["prompt", "model"], required: ["prompt"]) {
+           let step = nodes.fields(node, "\(label) instrumental", allowed: Self.instrumentalKeys, required: ["prompt"]) {
             job.instrumental = InstrumentalDocument(
                 location: step.location,
                 prompt: step["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.prompt", template: true) },
@@ -111,7 +118,7 @@ struct ManifestReader {
             )
         }
         if let node = fields["lyrics"],
-           let step = nodes.fields(node, "\(label) lyrics", allowed: ["prompt", "model"], required: ["prompt"]) {
+           let step = nodes.fields(node, "\(label) lyrics", allowed: Self.lyricsKeys, required: ["prompt"]) {
             job.lyrics = LyricsDocument(
                 location: step.location,
                 prompt: step["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) lyrics.prompt", template: true) },
@@ -122,7 +129,7 @@ struct ManifestReader {
             job.extendLocation = nodes.location(of: node)
             job.extend = items.enumerated().compactMap { offset, item in
                 let itemContext = "\(label) extend #\(offset + 1)"
-                guard let step = nodes.fields(item, itemContext, allowed: ["start_time", "lyrics"], required: ["start_time"]) else {
+                guard let step = nodes.fields(item, itemContext, allowed: Self.extendKeys, required: ["start_time"]) else {
                     return nil
                 }
                 return ExtendDocument(
