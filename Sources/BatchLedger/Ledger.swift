@@ -148,10 +148,18 @@ public struct Ledger: Sendable {
         try writer.read { db in try TaskRecord.fetchOne(db, key: key) }
     }
 
+    /// The tasks with these keys, read in one transaction (in chunks, under SQLite's limit on
+    /// bound parameters).
     public func tasks(keys: [String]) throws -> [String: TaskRecord] {
         try writer.read { db in
-            let records = try TaskRecord.filter(keys: keys).fetchAll(db)
-            return Dictionary(uniqueKeysWithValues: records.map { ($0.key, $0) })
+            var result: [String: TaskRecord] = [:]
+            result.reserveCapacity(keys.count)
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                for record in try TaskRecord.filter(keys: keys[start..<min(keys.count, start + 500)]).fetchAll(db) {
+                    result[record.key] = record
+                }
+            }
+            return result
         }
     }
 
@@ -262,10 +270,6 @@ public struct Ledger: Sendable {
         try transition(key, to: .pending, run: run, detail: reason, actor: actor) { $0.error = nil; $0.itemID = nil }
     }
 
-    public func recordCancelled(_ key: String, reason: String, run: Int64) throws -> TaskRecord {
-        try transition(key, to: .cancelled, run: run, detail: reason) { _ in }
-    }
-
     /// All files of the task are in place and verified.
     public func recordDownloaded(_ key: String, files: [FileRecord], run: Int64) throws -> TaskRecord {
         let at = now()
@@ -298,11 +302,6 @@ public struct Ledger: Sendable {
 
     public func events(of key: String) throws -> [EventRecord] {
         try writer.read { db in try EventRecord.filter(Column("taskKey") == key).order(Column("id")).fetchAll(db) }
-    }
-
-    /// Every event, oldest first (for tests and audits).
-    public func allEvents() throws -> [EventRecord] {
-        try writer.read { db in try EventRecord.order(Column("id")).fetchAll(db) }
     }
 
     // MARK: Transitions

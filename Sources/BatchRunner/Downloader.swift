@@ -4,9 +4,9 @@ import Crypto
 import Foundation
 import NIOCore
 
-/// Fetches result files. Every download streams into `<name>.part`, is checked (status, length
+/// Fetches result files. Every download streams into a ``PartFile``, is checked (status, length
 /// against `Content-Length`, the file's leading bytes against its format) and hashed, and only
-/// then renamed to its final name: no half-written file ever carries a final name.
+/// then renamed to its final name.
 struct Downloader: Sendable {
     let http: HTTPClient
     let timeout: Duration
@@ -19,16 +19,9 @@ struct Downloader: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    struct Written: Sendable {
-        let size: Int64
-        let sha256: String
-    }
-
     /// Downloads `url` to `destination`. Throws a ``ProviderError``: transient for truncated
     /// or failed transfers, `urlExpired` for HTTP 403 (a signed URL past its time).
-    func download(_ url: String, to destination: URL) async throws -> Written {
-        let part = destination.appendingPathExtension("part")
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+    func download(_ url: String, to destination: URL) async throws -> PartFile.Written {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         let response: HTTPClientResponse
@@ -49,45 +42,22 @@ struct Downloader: Sendable {
             throw ProviderError(.permanent, "download of \(destination.lastPathComponent) answered HTTP \(response.status.code)")
         }
         let expected = response.headers.first(name: "Content-Length").flatMap(Int64.init)
-        _ = FileManager.default.createFile(atPath: part.path, contents: nil)
-        guard let handle = try? FileHandle(forWritingTo: part) else {
-            throw ProviderError(.permanent, "cannot write \(part.path)")
-        }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        var head = Data()
+        var file = try PartFile(for: destination)
         do {
-            for try await chunk in response.body {
-                let data = Data(chunk.readableBytesView)
-                try handle.write(contentsOf: data)
-                hasher.update(data: data)
-                size += Int64(data.count)
-                if head.count < 16 { head.append(data.prefix(16 - head.count)) }
-            }
-            try handle.synchronize()
-            try handle.close()
+            for try await chunk in response.body { try file.write(Data(chunk.readableBytesView)) }
         } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: part)
-            throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) broke off after \(size) bytes: \(Self.describe(error))")
+            file.discard()
+            throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) broke off after \(file.size) bytes: \(Self.describe(error))")
         }
-        if let expected, expected != size {
-            try? FileManager.default.removeItem(at: part)
-            throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) is truncated: \(size) of \(expected) bytes")
+        if let expected, expected != file.size {
+            file.discard()
+            throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) is truncated: \(file.size) of \(expected) bytes")
         }
-        if let problem = FileFormat.problem(head: head, size: size, fileExtension: destination.pathExtension.lowercased() == "part" ? "" : destination.pathExtension) {
-            try? FileManager.default.removeItem(at: part)
+        if let problem = FileFormat.problem(head: file.head, size: file.size, fileExtension: destination.pathExtension) {
+            file.discard()
             throw ProviderError(.transient(retryAfter: nil), "\(destination.lastPathComponent) \(problem)")
         }
-        try Self.moveIntoPlace(part, destination)
-        return Written(size: size, sha256: hasher.finalize().hexString)
-    }
-
-    /// Renames `part` over `destination` (replacing an older copy atomically).
-    static func moveIntoPlace(_ part: URL, _ destination: URL) throws {
-        if rename(part.path, destination.path) != 0 {
-            throw ProviderError(.permanent, "cannot move \(part.lastPathComponent) into place (errno \(errno))")
-        }
+        return try file.commit()
     }
 
     static func describe(_ error: any Error) -> String {

@@ -1,5 +1,3 @@
-import BatchManifest
-import Crypto
 import Foundation
 import TemPolorClient
 import ZIPFoundation
@@ -21,18 +19,9 @@ struct OutputLibrary: Sendable {
         return path.hasPrefix(rootPath + "/") ? String(path.dropFirst(rootPath.count + 1)) : path
     }
 
-    /// Writes text through a `.part` file and a rename.
-    func writeText(_ text: String, to url: URL) throws -> Downloader.Written {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let data = Data(text.utf8)
-        let part = url.appendingPathExtension("part")
-        _ = FileManager.default.createFile(atPath: part.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: part)
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
-        try Downloader.moveIntoPlace(part, url)
-        return Downloader.Written(size: Int64(data.count), sha256: SHA256.hash(data: data).hexString)
+    /// Writes text through a ``PartFile``.
+    func writeText(_ text: String, to url: URL) throws -> PartFile.Written {
+        try PartFile.writeText(text, to: url)
     }
 
     // MARK: LRC
@@ -78,7 +67,7 @@ struct OutputLibrary: Sendable {
     /// Unpacks `zip` into `<folder>/stems/`. Every member is checked first (a plain file, a
     /// relative path without `..`, a name that stays inside `stems/`), each is extracted through
     /// a `.part` file with its CRC checked, then renamed.
-    func extractStems(zip: URL, into folder: URL) throws -> [(url: URL, written: Downloader.Written)] {
+    func extractStems(zip: URL, into folder: URL) throws -> [(url: URL, written: PartFile.Written)] {
         let archive = try Archive(url: zip, accessMode: .read, pathEncoding: nil)
         let stemsFolder = folder.appendingPathComponent("stems", isDirectory: true)
         var plan: [(entry: Entry, name: String)] = []
@@ -92,34 +81,22 @@ struct OutputLibrary: Sendable {
         }
         guard !plan.isEmpty else { throw UnsafeArchive(member: "(empty archive)") }
         try FileManager.default.createDirectory(at: stemsFolder, withIntermediateDirectories: true)
-        var results: [(url: URL, written: Downloader.Written)] = []
+        var results: [(url: URL, written: PartFile.Written)] = []
         for (entry, name) in plan {
             let destination = stemsFolder.appendingPathComponent(name)
-            let part = destination.appendingPathExtension("part")
-            _ = FileManager.default.createFile(atPath: part.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: part)
-            var hasher = SHA256()
-            var size: Int64 = 0
+            var file = try PartFile(for: destination)
             let checksum: CRC32
             do {
-                checksum = try archive.extract(entry, skipCRC32: false) { data in
-                    try handle.write(contentsOf: data)
-                    hasher.update(data: data)
-                    size += Int64(data.count)
-                }
-                try handle.synchronize()
-                try handle.close()
+                checksum = try archive.extract(entry, skipCRC32: false) { data in try file.write(data) }
             } catch {
-                try? handle.close()
-                try? FileManager.default.removeItem(at: part)
+                file.discard()
                 throw error
             }
-            guard checksum == entry.checksum, UInt64(size) == entry.uncompressedSize else {
-                try? FileManager.default.removeItem(at: part)
+            guard checksum == entry.checksum, UInt64(file.size) == entry.uncompressedSize else {
+                file.discard()
                 throw ProviderError(.transient(retryAfter: nil), "stem \(entry.path) failed its CRC check")
             }
-            try Downloader.moveIntoPlace(part, destination)
-            results.append((destination, Downloader.Written(size: size, sha256: hasher.finalize().hexString)))
+            results.append((destination, try file.commit()))
         }
         return results
     }

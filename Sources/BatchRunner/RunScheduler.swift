@@ -36,10 +36,11 @@ struct RunScheduler: Sendable {
         var needsGeneration: [TaskKey] = []
         var needsDownload: [TaskKey] = []
 
-        // Sort every task by what the ledger knows.
+        // Sort every task by what the ledger knows (one read for the whole graph).
+        let records = (try? ledger.tasks(keys: graph.tasks.map(\.key.hex))) ?? [:]
         for task in graph.tasks {
             let key = task.key
-            guard var record = try? ledger.task(key.hex) else {
+            guard var record = records[key.hex] else {
                 result.notRun[key] = "the ledger could not be read for this task"
                 continue
             }

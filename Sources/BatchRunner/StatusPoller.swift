@@ -21,8 +21,6 @@ actor StatusPoller {
     private let maxWait: TimeInterval
     private var waiters: [String: Waiter] = [:]
     private var order: [String] = []
-    private(set) var calls = 0
-    private(set) var largestBatch = 0
 
     init(
         provider: any GenerationProvider, clock: any RunnerClock, interval: Duration, backoff: Backoff, random: RandomSource,
@@ -121,8 +119,6 @@ actor StatusPoller {
     private func query(route: TaskKind, ids: [String]) async throws -> [String: ItemReport] {
         var attempt = 0
         while true {
-            calls += 1
-            largestBatch = max(largestBatch, ids.count)
             do {
                 return try await provider.status(route: route, itemIDs: ids)
             } catch {

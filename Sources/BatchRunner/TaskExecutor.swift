@@ -290,7 +290,7 @@ struct TaskExecutor: Sendable {
             let route = context.routes[task.key] ?? task.kind
             var files: [FileRecord] = []
             var missing: [String] = []
-            func add(_ url: URL, _ written: Downloader.Written) {
+            func add(_ url: URL, _ written: PartFile.Written) {
                 files.append(FileRecord(taskKey: task.key.hex, path: context.library.relativePath(url), size: written.size,
                                         sha256: written.sha256, createdAt: context.clock.now()))
             }

@@ -39,16 +39,16 @@ public struct TemPolorProvider: GenerationProvider {
     }
 
     public func status(route: TaskKind, itemIDs: [String]) async throws(ProviderError) -> [String: ItemReport] {
+        /// Reports by item id (an id answered twice keeps its first report).
+        func byID(_ reports: [(String, ItemReport)]) -> [String: ItemReport] {
+            Dictionary(reports) { first, _ in first }
+        }
         do {
             switch route {
-            case .song, .extend:
-                return Dictionary(try await client.songs(itemIDs).map { ($0.itemID, Self.report($0)) }) { first, _ in first }
-            case .instrumental:
-                return Dictionary(try await client.instrumentals(itemIDs).map { ($0.itemID, Self.report($0)) }) { first, _ in first }
-            case .lyrics:
-                return Dictionary(try await client.lyrics(itemIDs).map { ($0.itemID, Self.report($0)) }) { first, _ in first }
-            case .stems:
-                return Dictionary(try await client.stems(itemIDs).map { ($0.itemID, Self.report($0)) }) { first, _ in first }
+            case .song, .extend: return byID(try await client.songs(itemIDs).map { ($0.itemID, Self.report($0)) })
+            case .instrumental: return byID(try await client.instrumentals(itemIDs).map { ($0.itemID, Self.report($0)) })
+            case .lyrics: return byID(try await client.lyrics(itemIDs).map { ($0.itemID, Self.report($0)) })
+            case .stems: return byID(try await client.stems(itemIDs).map { ($0.itemID, Self.report($0)) })
             }
         } catch {
             throw Self.providerError(error, isCreate: false)

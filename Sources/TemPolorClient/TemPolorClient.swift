@@ -153,10 +153,12 @@ public struct TemPolorClient: Sendable {
         }
         if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
         if let error = error as? NIOConnectionError {
-            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
-                || error.dnsAAAAError != nil && error.dnsAError != nil
+            let allRefused = !error.connectionErrors.isEmpty
+                && error.connectionErrors.allSatisfy { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+            let unresolvable = error.dnsAAAAError != nil && error.dnsAError != nil
+            return allRefused || unresolvable
         }
-        if error is ChannelError, case .connectTimeout = error as? ChannelError { return true }
+        if case .connectTimeout? = error as? ChannelError { return true }
         return false
     }
 

@@ -63,7 +63,7 @@ public struct TemPolorError: Error, Sendable, CustomStringConvertible {
             case 400001, 400006, 400007: return .transient(retryAfter: nil)
             case 400002: return .fatal
             case 400005: return .stopSubmitting
-            case 400003, 400004, 400008, 400009, 400010, 400011: return .permanent
+            // 400003, 400004, 400008–400011, and codes this client does not know yet.
             default: return .permanent
             }
         }
@@ -71,6 +71,9 @@ public struct TemPolorError: Error, Sendable, CustomStringConvertible {
 
     /// 400007 and HTTP 429: the provider asks for fewer parallel tasks.
     public var asksToSlowDown: Bool {
-        kind == .business(code: 400007) || { if case .http(429, _) = kind { return true }; return false }()
+        switch kind {
+        case .business(code: 400007), .http(status: 429, _): true
+        default: false
+        }
     }
 }

@@ -1,0 +1,72 @@
+import BatchManifest
+import Crypto
+import Foundation
+
+/// A library file being written. Bytes go to `<name>.part` and are hashed as they arrive; only
+/// ``commit()`` (after an fsync) gives the file its final name, and ``discard()`` removes it.
+/// Every file the runner writes goes through here, so no half-written file carries a final name.
+struct PartFile {
+    struct Written: Sendable {
+        let size: Int64
+        let sha256: String
+    }
+
+    let destination: URL
+    private let part: URL
+    private let handle: FileHandle
+    private var hasher = SHA256()
+    private(set) var size: Int64 = 0
+    /// The first bytes written, for format checks.
+    private(set) var head = Data()
+
+    init(for destination: URL) throws {
+        self.destination = destination
+        part = destination.appendingPathExtension("part")
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: part.path, contents: nil) else {
+            throw ProviderError(.permanent, "cannot write \(part.path)")
+        }
+        handle = try FileHandle(forWritingTo: part)
+    }
+
+    mutating func write(_ data: Data) throws {
+        try handle.write(contentsOf: data)
+        hasher.update(data: data)
+        size += Int64(data.count)
+        if head.count < 16 { head.append(data.prefix(16 - head.count)) }
+    }
+
+    /// Syncs, closes and renames the file over `destination` (atomically replacing an older copy).
+    func commit() throws -> Written {
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            discard()
+            throw error
+        }
+        guard rename(part.path, destination.path) == 0 else {
+            let code = errno
+            discard()
+            throw ProviderError(.permanent, "cannot move \(part.lastPathComponent) into place (errno \(code))")
+        }
+        return Written(size: size, sha256: hasher.finalize().hexString)
+    }
+
+    func discard() {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: part)
+    }
+
+    /// Writes a whole text file through a part file.
+    static func writeText(_ text: String, to destination: URL) throws -> Written {
+        var file = try PartFile(for: destination)
+        do {
+            try file.write(Data(text.utf8))
+        } catch {
+            file.discard()
+            throw error
+        }
+        return try file.commit()
+    }
+}
