@@ -99,6 +99,11 @@ let package = Package(
             dependencies: ["BatchManifest"],
             swiftSettings: strict
         ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "BatchManifestTests",
             dependencies: ["BatchManifest"],
@@ -107,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "TemPolorSimulatorTests",
             dependencies: [
-                "TemPolorSimulator",
+                "TemPolorSimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,14 +133,14 @@ let package = Package(
         .testTarget(
             name: "BatchRunnerTests",
             dependencies: [
-                "BatchRunner", "BatchLedger", "BatchManifest", "TemPolorSimulator", "TemPolorClient",
+                "BatchRunner", "BatchLedger", "BatchManifest", "TemPolorSimulator", "TemPolorClient", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TempoBatchCLITests",
-            dependencies: ["tempo-batch"],
+            dependencies: ["tempo-batch", "TestSupport"],
             swiftSettings: strict
         ),
     ],

@@ -6,6 +6,8 @@ actor AdaptiveLimiter {
     let recoveryStep: Int
     private(set) var limit: Int
     private var inUse = 0
+    /// Slots taken now.
+    var inUseCount: Int { inUse }
     private var successes = 0
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextWaiter: UInt64 = 0

@@ -114,6 +114,13 @@ struct LedgerTests {
         #expect(try ledger.events(of: "a").last?.actor == "user")
     }
 
+    @Test func readingManyKeysStaysUnderSQLitesParameterLimit() throws {
+        let ledger = try Ledger.inMemory()
+        let keys = (0..<1_200).map { "k\($0)" }
+        try ledger.register(keys.map { task($0) })
+        #expect(try ledger.tasks(keys: keys + ["absent"]).count == 1_200)
+    }
+
     @Test func runsAreRecorded() throws {
         let ledger = try Ledger.inMemory()
         let run = try ledger.beginRun(manifest: "m")

@@ -51,6 +51,24 @@ struct CredentialsTests {
         #expect(backoff.delay(attempt: 0, retryAfter: 86_400, random: random) <= .seconds(600))
     }
 
+    @Test func aFullLimitMakesTheNextTaskWaitUntilASlotIsReleased() async throws {
+        let limiter = AdaptiveLimiter(maximum: 2)
+        try await limiter.acquire()
+        try await limiter.acquire()
+        let third = Task { try await limiter.acquire(); return true }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await limiter.inUseCount == 2, "the third acquire must still be waiting")
+        await limiter.release()
+        #expect(try await third.value)
+        #expect(await limiter.inUseCount == 2)
+        // A waiter that is cancelled gives up its place.
+        let cancelled = Task { try await limiter.acquire() }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(await limiter.inUseCount == 2)
+    }
+
     @Test func theAdaptiveLimitHalvesAndRecovers() async throws {
         let limiter = AdaptiveLimiter(maximum: 8, recoveryStep: 2)
         await limiter.slowDown()

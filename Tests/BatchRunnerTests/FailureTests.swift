@@ -222,6 +222,24 @@ struct FailureTests {
         }
     }
 
+    @Test func dryRunShowsTheLedgerStateAndChangesNothing() async throws {
+        try await RunnerHarness.with { sim in
+            await sim.simulator.inject(.lostAnswer, path: "/open-apis/v1/song/generate")
+            let path = try sim.manifest(Self.songs(2))
+            #expect(await sim.run(path).exitCode == 4)
+            let paid = await sim.simulator.acceptedCreates
+            let ledgerBefore = try sim.ledger().allTasks()
+            let log = OutputLog()
+            let dry = await sim.run(path, log: log) { $0.dryRun = true }
+            #expect(dry.exitCode == 0)
+            #expect(log.text.contains("done: downloaded"))
+            #expect(log.text.contains("ambiguous: the create call was sent but its answer was lost"))
+            #expect(log.text.contains("Totals: 2 song (2 tasks); 1 done, 1 ambiguous"))
+            #expect(await sim.simulator.acceptedCreates == paid)
+            #expect(try sim.ledger().allTasks() == ledgerBefore)
+        }
+    }
+
     @Test func statusChecksAreBatchedTenAtATime() async throws {
         try await RunnerHarness.with(RunnerHarness.configuration { $0.parallelLimit = 50 }) { sim in
             let path = try sim.manifest(Self.songs(23).replacingOccurrences(of: "tasks: 4", with: "tasks: 23"))

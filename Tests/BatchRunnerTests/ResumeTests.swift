@@ -137,13 +137,14 @@ struct ResumeTests {
         let path = folder.appendingPathComponent("m.yaml").path
         try Self.manifest.write(toFile: path, atomically: true, encoding: .utf8)
         let clock = VirtualClock()
-        func run(_ log: OutputLog) async -> RunResult {
+        func run(_ log: OutputLog, resubmitAmbiguous: Bool = false) async -> RunResult {
             var environment = RunEnvironment(variables: [:], clock: clock, random: RandomSource(seed: 2), output: { log.append($0) })
             environment.simulatorClock = clock
             var options = RunOptions()
             options.provider = .simulator
             options.outputRoot = folder.appendingPathComponent("out").path
             options.pollInterval = .seconds(5)
+            options.resubmitAmbiguous = resubmitAmbiguous
             return await Runner.run(manifest: path, options: options, environment: environment)
         }
         let log = OutputLog()
@@ -160,14 +161,7 @@ struct ResumeTests {
         if result.exitCode == 4 {
             let ledger = try Ledger.open(at: folder.appendingPathComponent("out/.tempo-batch/ledger.sqlite").path)
             consented = try ledger.allTasks().filter { $0.state == .ambiguous }.count
-            let retry = OutputLog()
-            var environment = RunEnvironment(variables: [:], clock: clock, random: RandomSource(seed: 2), output: { retry.append($0) })
-            environment.simulatorClock = clock
-            var options = RunOptions()
-            options.provider = .simulator
-            options.outputRoot = folder.appendingPathComponent("out").path
-            options.resubmitAmbiguous = true
-            result = await Runner.run(manifest: path, options: options, environment: environment)
+            result = await run(OutputLog(), resubmitAmbiguous: true)
         }
         #expect(result.exitCode == 0)
         let state = folder.appendingPathComponent("out/.tempo-batch/simulator-state.json")

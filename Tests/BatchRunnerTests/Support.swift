@@ -4,6 +4,7 @@ import BatchManifest
 @testable import BatchRunner
 import Foundation
 import TemPolorSimulator
+import TestSupport
 
 /// Virtual time shared by the runner and the simulator: every `sleep` moves time forward at
 /// once, so runs that would take minutes of polling finish in a moment of real time.
@@ -126,16 +127,12 @@ struct RunnerHarness: Sendable {
     }
 }
 
-/// Checks that a file decodes as what its name says.
+/// Checks that a library file is what its name says: audio decodes, text files hold text.
 enum AudioCheck {
     static func problem(_ url: URL) -> String? {
         switch url.pathExtension {
-        case "mp3", "wav":
-            let (status, output) = run("/usr/bin/sox", [url.path, "-n", "stat"])
-            return status == 0 ? nil : "sox cannot decode \(url.lastPathComponent): \(output)"
-        case "flac":
-            let (status, output) = run("/usr/bin/flac", ["-t", "-s", url.path])
-            return status == 0 ? nil : "flac -t fails for \(url.lastPathComponent): \(output)"
+        case "mp3", "wav", "flac":
+            return AudioDecoding.problem(url)
         case "json":
             guard let data = try? Data(contentsOf: url), (try? JSONSerialization.jsonObject(with: data)) != nil else { return "\(url.lastPathComponent) is not JSON" }
             return nil
@@ -148,19 +145,6 @@ enum AudioCheck {
         default:
             return nil
         }
-    }
-
-    static func run(_ tool: String, _ arguments: [String]) -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
 

@@ -60,9 +60,10 @@ struct ClientTests {
     }
 
     @Test func aRefusedConnectionIsKnownNotToHaveBeenSent() async throws {
-        // A port nothing listens on: bind one, then close it.
+        // A port nothing listens on any more: a simulator's, after it stopped.
+        let closed = try await TemPolorSimulator().withRunning { url in url }
         let http = TemPolorClient.makeHTTPClient()
-        let client = TemPolorClient(baseURL: try #require(URL(string: "http://127.0.0.1:9")), key: APIKey("Tempo-k"), http: http)
+        let client = TemPolorClient(baseURL: closed, key: APIKey("Tempo-k"), http: http)
         do {
             _ = try await client.generateSong(prompt: "x", model: "TemPolor v3.5", lyrics: nil, voiceID: nil, callbackURL: "https://x.invalid")
             Issue.record("expected an error")

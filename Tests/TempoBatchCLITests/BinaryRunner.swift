@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `tempo-batch` binary and captures what it prints.
 struct BinaryRunner {
@@ -18,19 +19,10 @@ struct BinaryRunner {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
 
     static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL = repositoryRoot) throws -> Result {
-        let process = Process()
-        process.executableURL = productsFolder.appendingPathComponent("tempo-batch")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting so a full pipe never blocks the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let output = try ExternalProgram.run(
+            productsFolder.appendingPathComponent("tempo-batch"), arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, directory: directory
+        )
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 }
