@@ -70,9 +70,11 @@ struct TaskExecutor: Sendable {
         }
         /// Ends the attempt: the slot is released, credits refunded when nothing can have been
         /// created, and an ambiguous task stays ambiguous unless it was actually resubmitted.
-        func giveUp(_ outcome: GenerationOutcome, refund: Bool = true, restoreAmbiguity: Bool = true) async -> Result<TaskRecord, GenerationOutcome> {
+        func giveUp(
+            _ outcome: GenerationOutcome, refund: Bool = true, restoreAmbiguity: Bool = true, holdingSlot: Bool = true
+        ) async -> Result<TaskRecord, GenerationOutcome> {
             if refund { await context.control.refund(price) }
-            await context.taskSlots.release()
+            if holdingSlot { await context.taskSlots.release() }
             if wasAmbiguous && restoreAmbiguity, case .notSubmitted(let reason) = outcome {
                 let note = "still ambiguous: the consented resubmission did not happen (\(reason))"
                 if let updated = try? ledger.recordAmbiguous(task.key.hex, reason: record.error ?? note, run: runID) {
@@ -119,11 +121,23 @@ struct TaskExecutor: Sendable {
             } catch let providerError {
                 error = providerError
             }
-            if error.slowDown { await context.taskSlots.slowDown() }
             do {
                 switch error.failureClass {
                 case .transient(let retryAfter):
                     // The call provably created nothing: trying again cannot pay twice.
+                    if error.slowDown {
+                        // The provider has too many of our tasks: lower the limit and queue
+                        // behind it (waiting for another task to finish) rather than retry in place.
+                        await context.taskSlots.slowDown()
+                        await context.taskSlots.release()
+                        do {
+                            try await context.taskSlots.acquire()
+                        } catch {
+                            let reason = "interrupted while waiting for a slot"
+                            _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)
+                            return await giveUp(.notSubmitted(reason), holdingSlot: false)
+                        }
+                    }
                     attempt += 1
                     if attempt < context.attempts, !(await context.control.isStopped),
                        await context.pause(attempt: attempt - 1, retryAfter: retryAfter), !(await context.control.isStopped) {

@@ -240,6 +240,21 @@ struct FailureTests {
         }
     }
 
+    @Test func maxParallelBoundsTheTasksAtTheProvider() async throws {
+        // The simulator refuses a second unfinished task; with --max-parallel 1 it is never asked.
+        let generate = "/open-apis/v1/song/generate"
+        try await RunnerHarness.with(RunnerHarness.configuration { $0.parallelLimit = 1 }) { sim in
+            let path = try sim.manifest(Self.songs(3))
+            #expect(await sim.run(path) { $0.maxParallel = 1 }.exitCode == 0)
+            #expect(await sim.simulator.stats().requests[generate] == 3)
+        }
+        try await RunnerHarness.with(RunnerHarness.configuration { $0.parallelLimit = 1 }) { sim in
+            let path = try sim.manifest(Self.songs(3))
+            #expect(await sim.run(path).exitCode == 0)
+            #expect((await sim.simulator.stats().requests[generate] ?? 0) > 3, "without the bound the limit is hit")
+        }
+    }
+
     @Test func statusChecksAreBatchedTenAtATime() async throws {
         try await RunnerHarness.with(RunnerHarness.configuration { $0.parallelLimit = 50 }) { sim in
             let path = try sim.manifest(Self.songs(23).replacingOccurrences(of: "tasks: 4", with: "tasks: 23"))
