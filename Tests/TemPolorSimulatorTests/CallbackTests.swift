@@ -5,7 +5,8 @@ import NIOCore
 import Testing
 @testable import TemPolorSimulator
 
-/// A loopback receiver that records callbacks and refuses the first `refusals` of them.
+/// A loopback receiver that records callbacks and refuses the first `refusals` of them (HTTP
+/// `refusalStatus` with the body `not yet`).
 actor CallbackReceiver {
     struct Received: Sendable {
         let event: String
@@ -15,11 +16,14 @@ actor CallbackReceiver {
     }
 
     private(set) var received: [Received] = []
+    /// Every body as it arrived.
+    private(set) var bodies: [Data] = []
     private var refusals: Int
 
     init(refusals: Int) { self.refusals = refusals }
 
     func receive(_ data: Data) -> String {
+        bodies.append(data)
         let body = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         let item = (body.values.first as? [[String: Any]])?.first ?? [:]
         received.append(Received(event: item["event"] as? String ?? "-", itemID: item["item_id"] as? String ?? "", kind: body.keys.first ?? ""))
@@ -36,12 +40,15 @@ actor CallbackReceiver {
 @Suite("Callbacks")
 struct CallbackTests {
     /// Runs a receiver on an ephemeral loopback port for the length of `body`.
-    static func withReceiver(refusals: Int, _ body: @Sendable (CallbackReceiver, String) async throws -> Void) async throws {
+    static func withReceiver(
+        refusals: Int, refusalStatus: HTTPResponse.Status = .ok, _ body: @Sendable (CallbackReceiver, String) async throws -> Void
+    ) async throws {
         let receiver = CallbackReceiver(refusals: refusals)
         let router = Router()
-        router.post("/hook") { request, _ -> String in
+        router.post("/hook") { request, _ -> Response in
             let data = try await request.body.collect(upTo: 1 << 20)
-            return await receiver.receive(Data(buffer: data))
+            let answer = await receiver.receive(Data(buffer: data))
+            return Response(status: answer == "success" ? .ok : refusalStatus, body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "callback-receiver")

@@ -3,6 +3,7 @@ import Foundation
 // Request bodies as the Open API documents them. Every field is optional here so that a missing
 // field becomes a precise 400003 rather than a decoding failure.
 
+/// `POST song/generate`.
 struct SongGenerateRequest: Decodable {
     var prompt: String?
     var model: String?
@@ -12,6 +13,7 @@ struct SongGenerateRequest: Decodable {
     var instrumental: Bool?
 }
 
+/// `POST song/extend` and `POST instrumental/extend`.
 struct ExtendRequest: Decodable {
     var item_id: String?
     var start_time: Double?
@@ -19,23 +21,27 @@ struct ExtendRequest: Decodable {
     var callback_url: String?
 }
 
+/// `POST instrumental/generate`.
 struct InstrumentalGenerateRequest: Decodable {
     var prompt: String?
     var model: String?
     var callback_url: String?
 }
 
+/// `POST lyrics/generate`.
 struct LyricsGenerateRequest: Decodable {
     var prompt: String?
     var song_model: String?
     var callback_url: String?
 }
 
+/// `POST stems`.
 struct StemsRequest: Decodable {
     var url: String?
     var callback_url: String?
 }
 
+/// Every `…/query`: up to ten `item_ids`.
 struct QueryRequest: Decodable {
     var item_ids: [String]?
 }
@@ -58,9 +64,12 @@ struct Envelope<Payload: Encodable>: Encodable {
     private enum CodingKeys: String, CodingKey { case status, message, request_id, data }
 }
 
+/// What a create answers in `data`.
 struct ItemIDs: Encodable { let item_ids: [String] }
+/// What `account/billing` answers in `data`.
 struct Balance: Encodable { let balance: Double }
 
+/// One entry of `lyrics_sections`.
 struct SectionWire: Encodable, Equatable {
     let start: Double
     let end: Double
@@ -114,6 +123,7 @@ struct AudioItemWire: Encodable {
     }
 }
 
+/// A lyrics item as its query shows it.
 struct LyricsItemWire: Encodable {
     let item_id: String
     let status: String
@@ -121,48 +131,15 @@ struct LyricsItemWire: Encodable {
     let lyric: String
 }
 
+/// A stems item as its query shows it.
 struct StemsItemWire: Encodable {
     let item_id: String
     let status: String
     let stems_url: String
 }
 
+/// `data` of `song/query` and the body of song callbacks; the three below likewise.
 struct SongsPayload: Encodable { let songs: [AudioItemWire] }
 struct InstrumentalsPayload: Encodable { let instrumentals: [AudioItemWire] }
 struct LyricsPayload: Encodable { let lyrics: [LyricsItemWire] }
 struct StemsPayload: Encodable { let stems: [StemsItemWire] }
-
-/// What `GET /_sim/stats` answers: enough for a test to prove nothing was paid for twice.
-public struct SimulatorStats: Codable, Sendable, Equatable {
-    /// Calls per path (downloads counted under `/files`).
-    public var requests: [String: Int] = [:]
-    /// Create calls that produced a billed task.
-    public var acceptedCreatesTotal = 0
-    /// The same, per kind: song, instrumental, extend, lyrics, stems.
-    public var acceptedCreates: [String: Int] = [:]
-    /// Billed creates whose answer fault injection dropped.
-    public var lostAnswerCreates = 0
-    public var queryCalls = 0
-    public var queryItemIDsMax = 0
-    public var downloads = 0
-    public var faultsInjected: [String: Int] = [:]
-    public var callbackAttempts = 0
-    public var callbacksDelivered = 0
-    public var balance = 0.0
-
-    public init() {}
-
-    private enum CodingKeys: String, CodingKey {
-        case requests
-        case acceptedCreatesTotal = "accepted_creates_total"
-        case acceptedCreates = "accepted_creates"
-        case lostAnswerCreates = "lost_answer_creates"
-        case queryCalls = "query_calls"
-        case queryItemIDsMax = "query_item_ids_max"
-        case downloads
-        case faultsInjected = "faults_injected"
-        case callbackAttempts = "callback_attempts"
-        case callbacksDelivered = "callbacks_delivered"
-        case balance
-    }
-}

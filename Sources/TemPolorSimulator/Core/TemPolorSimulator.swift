@@ -5,7 +5,9 @@ import NIOCore
 import ServiceLifecycle
 public import UnixSignals
 
-/// A stateful look-alike of the TemPolor Open API, served over real HTTP on loopback.
+/// A stateful look-alike of the TemPolor Open API and of useapi.net's TemPolor API, served
+/// together over real HTTP on loopback: one server, one port, one shared state (one balance, one
+/// set of items, one parallel limit per credential).
 ///
 /// Start it for the length of a scope with ``withRunning(host:port:_:)``, or serve it until
 /// shutdown with ``run(host:port:gracefulShutdownSignals:onStarted:)`` (what `tempo-batch
@@ -26,7 +28,9 @@ public struct TemPolorSimulator: Sendable {
 
     public func stats() async -> SimulatorStats { await state.currentStats() }
 
-    /// The next `times` calls of `path` (or of any API path for `*`) get `fault`, before the profile is consulted.
+    /// The next `times` calls of `path` (or of any API path for `*`) get `fault`, before the
+    /// profile is consulted. useapi routes with a job id are keyed by their pattern, such as
+    /// `/v1/tempolor/music/{job}`.
     public func inject(_ fault: CallFault, path: String, times: Int = 1) async { await state.script(fault, path: path, times: times) }
 
     public func inject(download fault: DownloadFault, times: Int = 1) async { await state.script(download: fault, times: times) }
@@ -79,7 +83,9 @@ public struct TemPolorSimulator: Sendable {
         host: String, port: Int, gracefulShutdownSignals: [UnixSignal], onStarted: @escaping @Sendable (URL) async -> Void
     ) -> ServiceGroup {
         let router = Router(context: SimulatorContext.self)
-        SimulatorRoutes(state: state, files: files, configuration: configuration).register(on: router)
+        OpenAPIRoutes(state: state, configuration: configuration).register(on: router)
+        UseAPIRoutes(state: state, configuration: configuration).register(on: router)
+        FileRoutes(state: state, files: files, configuration: configuration).register(on: router)
         var logger = Logger(label: "tempo-batch.simulator")
         logger.logLevel = .critical
         let bound = BoundAddress()
@@ -94,7 +100,10 @@ public struct TemPolorSimulator: Sendable {
             },
             logger: logger
         )
-        let dispatcher = CallbackDispatcher(state: state, baseURL: { bound.get() }, log: configuration.log)
+        let useapi = CallbackFormat.useapi(configuration)
+        let dispatcher = CallbackDispatcher(
+            state: state, baseURL: { bound.get() }, format: { $0 == .useapi ? useapi : .openAPI }, log: configuration.log
+        )
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: dispatcher)],
             gracefulShutdownSignals: gracefulShutdownSignals,
@@ -103,6 +112,9 @@ public struct TemPolorSimulator: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(2)
         return ServiceGroup(configuration: groupConfiguration)
     }
+
+    /// Paths whose calls create (and bill) work, on both surfaces: the only ones a lost answer hits.
+    static let createPaths = OpenAPIRoutes.createPaths.union(UseAPIRoute.createPatterns)
 
     public enum SimulatorError: Error, CustomStringConvertible {
         case didNotStart

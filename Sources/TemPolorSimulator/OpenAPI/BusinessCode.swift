@@ -41,3 +41,14 @@ struct BusinessError: Error {
         self.message = message ?? code.defaultMessage
     }
 }
+
+extension BusinessError {
+    /// The business code the Open API answers a refused admission with.
+    init(_ refusal: AdmissionRefusal) {
+        switch refusal {
+        case .slotsFull(let limit): self.init(.parallelLimit, "parallel task limit of \(limit) reached")
+        case .insufficientBalance(let left, let needed): self.init(.insufficientBalance, "insufficient balance: \(left) left, \(needed) needed")
+        case .bannedWord(let word): self.init(.contentViolation, "content violation: '\(word)' is not allowed")
+        }
+    }
+}

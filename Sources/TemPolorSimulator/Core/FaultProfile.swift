@@ -1,42 +1,11 @@
 import Foundation
 
-/// A fault the simulator can inject into an API call.
-public enum CallFault: String, Sendable, Codable, CaseIterable {
-    /// Business codes answered before anything is processed.
-    case internalError = "400001"
-    case serverBusy = "400006"
-    case parallelLimit = "400007"
-    /// HTTP errors answered before anything is processed (429 carries `Retry-After`).
-    case http500 = "http_500"
-    case http502 = "http_502"
-    case http429 = "http_429"
-    /// The connection closes before the request is processed: nothing happened.
-    case dropBefore = "drop_before"
-    /// Create calls only: the task is created and billed, then the connection closes before
-    /// the answer is sent.
-    case lostAnswer = "lost_answer"
-    /// The answer comes late (``FaultProfile/slowDelay``), but comes.
-    case slow
-}
-
-/// A fault the simulator can inject into a file download.
-public enum DownloadFault: String, Sendable, Codable, CaseIterable {
-    /// `Content-Length` announces the whole file, but the connection closes halfway.
-    case truncated
-    case slow
-}
-
-/// How a created task ends, when fault injection picks a bad end.
-public enum OutcomeFault: String, Sendable, Codable, CaseIterable {
-    case partFailed = "part_failed"
-    case failed
-}
-
 /// Which faults to inject and how often. Decisions are deterministic: they depend only on the
 /// seed, the path and how many calls that path has had.
 public struct FaultProfile: Sendable, Codable, Equatable {
     /// Per-path fault probabilities; the first rule whose path matches wins (`*` matches every
-    /// API path, a trailing `*` matches a prefix).
+    /// API path of both surfaces, a trailing `*` matches a prefix). useapi routes with a job id
+    /// are keyed by their pattern, such as `/v1/tempolor/music/{job}`.
     public var rules: [Rule] = []
     public var downloads: [DownloadFault: Double] = [:]
     public var outcomes: [OutcomeFault: Double] = [:]

@@ -1,5 +1,6 @@
 import Foundation
 
+/// How the Open API shows items: query answers and callback bodies, with freshly signed URLs.
 extension SimulatorState {
     /// Songs and instrumentals as query answers and callbacks show them, with freshly signed URLs.
     func presentAudio(_ items: [SimulatedItem], base: String, event: String? = nil) -> [AudioItemWire] {
@@ -48,6 +49,32 @@ extension SimulatorState {
         case .instrumental: return try encoder.encode(InstrumentalsPayload(instrumentals: presentAudio([callback.item], base: base, event: callback.event)))
         case .lyrics: return try encoder.encode(LyricsPayload(lyrics: presentLyrics([callback.item])))
         case .stems: return try encoder.encode(StemsPayload(stems: presentStems([callback.item], base: base)))
+        }
+    }
+}
+
+extension CallbackFormat {
+    /// Open API callbacks: one event per stage (`audio_complete`, `wav_complete`,
+    /// `lrcsections_complete`; `complete` for lyrics and stems; `failed`), the query's item
+    /// shape, delivered when the receiver answers HTTP 200 with the body `success`.
+    static let openAPI = CallbackFormat(
+        events: { item, now in openAPIEvents(of: item, at: now) },
+        body: { state, callback, base in try await state.callbackBody(for: callback, base: base) },
+        accepts: { status, body in status == 200 && body.trimmingCharacters(in: .whitespacesAndNewlines) == "success" }
+    )
+
+    /// Callback events that have happened by `now`, in the order the platform sends them.
+    static func openAPIEvents(of item: SimulatedItem, at now: Date) -> [String] {
+        let snapshot = item.snapshot(at: now)
+        switch item.kind {
+        case .lyrics, .stems:
+            return snapshot.isFinal ? ["complete"] : []
+        case .song, .instrumental:
+            guard snapshot.mainReady else { return snapshot.status == .failed ? ["failed"] : [] }
+            var events = ["audio_complete"]
+            if snapshot.audioHi != .running && snapshot.audioHi != .waiting { events.append("wav_complete") }
+            if item.kind == .song, snapshot.sections != .running && snapshot.sections != .waiting { events.append("lrcsections_complete") }
+            return events
         }
     }
 }

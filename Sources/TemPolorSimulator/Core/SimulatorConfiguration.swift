@@ -1,7 +1,8 @@
 public import Foundation
 
-/// Everything a simulator instance can be told: its key, prices, limits, how fast time runs
-/// and which faults to inject. The defaults mirror the contract in `shared/api/`.
+/// Everything a simulator instance can be told: its credentials, prices, limits, how fast time
+/// runs and which faults to inject. The defaults mirror the contracts in `shared/api/`. One
+/// configuration serves both surfaces (the Open API and the useapi.net routes) at once.
 public struct SimulatorConfiguration: Sendable {
     /// The one API key this simulator accepts (`Authorization: <key>`, as the real API expects).
     public var apiKey = "Tempo-simulator-key"
@@ -30,6 +31,27 @@ public struct SimulatorConfiguration: Sendable {
     public var stateFile: URL?
     /// Receives one line per request (never containing the API key). Silent by default.
     public var log: @Sendable (String) -> Void = { _ in }
+
+    // MARK: The useapi.net surface (`/v1/tempolor/...`)
+
+    /// The one useapi token accepted (`Authorization: Bearer <token>`). Its `user:<n>-` prefix
+    /// gives job ids their `user:<n>` part.
+    public var useapiToken = "user:1-simulator-token"
+    /// The `user_id` of the one TemPolor account linked to the token.
+    public var useapiUserID = "1000001"
+    /// Jobs the linked account may have GENERATING at once before creates answer 429; a
+    /// request's `maxJobs` overrides it for that request.
+    public var useapiMaxJobs = 10
+    /// Seconds (at time scale 1) after a job turns COMPLETED during which its download still
+    /// answers 404 ("not ready yet").
+    public var useapiNotReadyWindow: TimeInterval = 5
+    /// Seconds (at time scale 1) after completion that results are kept; later downloads answer 410.
+    public var useapiRetention: TimeInterval = 7 * 24 * 3600
+    /// Signed file URLs of the useapi download route stay valid this long (not time-scaled),
+    /// and never past the retention.
+    public var useapiURLLifetime: TimeInterval = 3600
+    /// Records per page of `GET /v1/tempolor/music`.
+    public var useapiPageSize = 20
 
     public init() {}
 
@@ -64,55 +86,4 @@ public struct SimulatorConfiguration: Sendable {
 
     /// A scaled duration.
     func scaled(_ seconds: TimeInterval) -> TimeInterval { seconds * timeScale }
-}
-
-/// Where the simulator reads the time. Inject ``ManualSimulatorClock`` in tests to move time
-/// forward without sleeping.
-public protocol SimulatorClock: Sendable {
-    func now() -> Date
-}
-
-public struct SystemSimulatorClock: SimulatorClock {
-    public init() {}
-    public func now() -> Date { Date() }
-}
-
-/// A clock that only moves when told to.
-public final class ManualSimulatorClock: SimulatorClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-
-    public init(start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = start }
-
-    public func now() -> Date { lock.withLock { current } }
-
-    public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
-}
-
-/// SplitMix64: small, fast and deterministic for a given seed.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform value in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    /// A stable 64-bit hash of a string (FNV-1a), for seeding per-path streams.
-    static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
-    }
 }

@@ -1,0 +1,38 @@
+/// What `GET /_sim/stats` answers: enough for a test to prove nothing was paid for twice.
+public struct SimulatorStats: Codable, Sendable, Equatable {
+    /// Calls per path (downloads counted under `/files`, useapi routes with a job id under
+    /// their pattern, such as `/v1/tempolor/music/{job}`).
+    public var requests: [String: Int] = [:]
+    /// Create calls that produced a billed task.
+    public var acceptedCreatesTotal = 0
+    /// The same, per kind: song, instrumental, extend, lyrics, stems.
+    public var acceptedCreates: [String: Int] = [:]
+    /// Billed creates whose answer fault injection dropped.
+    public var lostAnswerCreates = 0
+    /// Jobs created through the useapi.net routes (also counted in the two above).
+    public var useapiJobsCreated = 0
+    public var queryCalls = 0
+    public var queryItemIDsMax = 0
+    public var downloads = 0
+    public var faultsInjected: [String: Int] = [:]
+    public var callbackAttempts = 0
+    public var callbacksDelivered = 0
+    public var balance = 0.0
+
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case requests
+        case acceptedCreatesTotal = "accepted_creates_total"
+        case acceptedCreates = "accepted_creates"
+        case lostAnswerCreates = "lost_answer_creates"
+        case useapiJobsCreated = "useapi_jobs_created"
+        case queryCalls = "query_calls"
+        case queryItemIDsMax = "query_item_ids_max"
+        case downloads
+        case faultsInjected = "faults_injected"
+        case callbackAttempts = "callback_attempts"
+        case callbacksDelivered = "callbacks_delivered"
+        case balance
+    }
+}
