@@ -59,9 +59,24 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // The neutral seam every provider implements: submissions, item references, reports,
+        // failure classes by what they mean for money, and the HTTP transport helpers they share.
+        .target(
+            name: "ProviderKit",
+            dependencies: [
+                "BatchManifest",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // One folder per provider: wire types, client, error mapping, status grouping, files, capabilities.
         .target(
             name: "TemPolorClient",
             dependencies: [
+                "ProviderKit",
+                "BatchManifest",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -70,12 +85,37 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "UseAPIClient",
+            dependencies: [
+                "ProviderKit",
+                "BatchManifest",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The one place where a provider is chosen, its credentials read and the embedded
+        // simulator started; the command line and the end-to-end tests go through it.
+        .target(
+            name: "ProviderWiring",
+            dependencies: [
+                "BatchManifest",
+                "BatchRunner",
+                "ProviderKit",
+                "TemPolorClient",
+                "UseAPIClient",
+                "TemPolorSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "BatchRunner",
             dependencies: [
                 "BatchManifest",
                 "BatchLedger",
-                "TemPolorClient",
-                "TemPolorSimulator",
+                "ProviderKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -89,6 +129,7 @@ let package = Package(
             dependencies: [
                 "BatchManifest",
                 "BatchRunner",
+                "ProviderWiring",
                 "TemPolorSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -96,7 +137,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tempo-batch-bench",
-            dependencies: ["BatchManifest"],
+            dependencies: ["BatchManifest", "ProviderWiring"],
             swiftSettings: strict
         ),
         .target(
@@ -106,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BatchManifestTests",
-            dependencies: ["BatchManifest"],
+            dependencies: ["BatchManifest", "ProviderWiring"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -127,14 +168,24 @@ let package = Package(
         ),
         .testTarget(
             name: "TemPolorClientTests",
-            dependencies: ["TemPolorClient", "TemPolorSimulator"],
+            dependencies: ["TemPolorClient", "ProviderKit", "TemPolorSimulator"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UseAPIClientTests",
+            dependencies: [
+                "UseAPIClient", "ProviderKit", "TemPolorSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "BatchRunnerTests",
             dependencies: [
-                "BatchRunner", "BatchLedger", "BatchManifest", "TemPolorSimulator", "TemPolorClient", "TestSupport",
+                "BatchRunner", "BatchLedger", "BatchManifest", "ProviderKit", "ProviderWiring", "TemPolorSimulator",
+                "TemPolorClient", "UseAPIClient", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

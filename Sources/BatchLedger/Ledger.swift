@@ -229,6 +229,52 @@ public struct Ledger: Sendable {
         try transition(key, to: .submitted, run: run, detail: detail ?? "item \(itemID)") { $0.itemID = itemID }
     }
 
+    /// A create whose answer was lost (or that was found in `submitting`) made this item, on
+    /// the provider's evidence: the task adopts it instead of paying again. Refused unless the
+    /// task is `submitting` or `ambiguous`.
+    public func recordAdopted(_ key: String, itemID: String, evidence: String, run: Int64) throws -> TaskRecord {
+        let at = now()
+        return try writer.write { db in
+            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            guard task.state == .submitting || task.state == .ambiguous else { throw LedgerError.notAdoptable(key, task.state) }
+            return try Self.apply(db, task, to: .submitted, run: run, at: at, actor: "reconciler",
+                                  detail: "adopted item \(itemID) on evidence: \(evidence)", error: nil) { record in
+                record.itemID = itemID
+                record.error = nil
+            }
+        }
+    }
+
+    /// Appends an event without changing the state: evidence the runner acted on (e.g. that a
+    /// lost create made nothing, so it was sent again).
+    public func recordEvidence(_ key: String, detail: String, run: Int64) throws {
+        let at = now()
+        try writer.write { db in
+            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            var event = EventRecord(id: nil, taskKey: key, runID: run, at: at, actor: "reconciler", fromState: task.state,
+                                    toState: task.state, attempt: task.attempts, detail: detail, error: nil)
+            try event.insert(db)
+        }
+    }
+
+    /// When the task's latest create call was about to be sent (its last `submitting` event).
+    public func lastSubmission(of key: String) throws -> Date? {
+        try writer.read { db in
+            try EventRecord.filter(Column("taskKey") == key && Column("toState") == TaskState.submitting.rawValue)
+                .order(Column("id").desc).fetchOne(db)?.at
+        }
+    }
+
+    /// Every item id the ledger holds for tasks of these kinds (what a reconciliation must not
+    /// adopt a second time).
+    public func itemIDs(kinds: [String]) throws -> Set<String> {
+        try writer.read { db in
+            let ids = try String.fetchAll(db, TaskRecord.select(Column("itemID"))
+                .filter(kinds.contains(Column("kind")) && Column("itemID") != nil))
+            return Set(ids)
+        }
+    }
+
     public func recordRunning(_ key: String, result: String?, run: Int64) throws -> TaskRecord {
         try transition(key, to: .running, run: run, detail: nil) { record in
             if let result { record.result = result }
@@ -336,11 +382,13 @@ public struct Ledger: Sendable {
 public enum LedgerError: Error, CustomStringConvertible {
     case unknownTask(String)
     case notSubmittable(String, TaskState)
+    case notAdoptable(String, TaskState)
 
     public var description: String {
         switch self {
         case .unknownTask(let key): "the ledger has no task \(key)"
         case .notSubmittable(let key, let state): "task \(key.prefix(12)) is \(state.rawValue); submitting it again could pay twice"
+        case .notAdoptable(let key, let state): "task \(key.prefix(12)) is \(state.rawValue); only a submitting or ambiguous task adopts an item"
         }
     }
 }

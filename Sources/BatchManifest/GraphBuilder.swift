@@ -70,10 +70,13 @@ public enum GraphBuilder {
                 )
                 last = task(request, parents: lyricsKey.map { [$0] } ?? [], stem: "song")
             case .instrumental(let step)?:
-                let request = TaskRequest(
+                var request = TaskRequest(
                     provider: provider, kind: .instrumental, model: step.model,
                     prompt: TextNormalizer.normalize(step.prompt.render(fill)), variant: variant
                 )
+                request.tonality = step.tonality
+                request.bpm = step.bpm
+                request.chords = step.chords
                 last = task(request, parents: [], stem: "instrumental")
             case nil:
                 break

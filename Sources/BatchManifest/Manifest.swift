@@ -10,6 +10,8 @@ public struct Manifest: Sendable {
     public var budget: Budget?
     public var output: OutputSettings
     public var pricing: PriceTable
+    /// Options for the provider (`useapi: { user_id, max_jobs }`), by their manifest names.
+    public var providerOptions: [String: String] = [:]
     public var jobs: [Job]
 }
 
@@ -22,6 +24,8 @@ public enum Provider: String, Sendable, Codable, CaseIterable {
 public struct Concurrency: Sendable, Equatable, Codable {
     public var tasks: Int
     public var downloads: Int
+    /// The manifest named `concurrency.tasks` (else the provider may suggest a start).
+    public var tasksWritten = false
 
     public static let `default` = Concurrency(tasks: 4, downloads: 4)
     public static let limits = 1...64
@@ -60,6 +64,21 @@ public struct Job: Sendable {
     public var extend: [ExtendStep]
     public var stems: StemsStep?
     public var callbackURL: String?
+    /// Where each step was written, for diagnostics that come after conversion (capabilities).
+    public var locations = Locations()
+
+    public struct Locations: Sendable {
+        public var lyrics: SourceLocation?
+        public var main: SourceLocation?
+        public var model: SourceLocation?
+        public var voiceID: SourceLocation?
+        public var extend: SourceLocation?
+        public var stems: SourceLocation?
+        /// The first of an instrumental's tonality, bpm and chords.
+        public var parameters: SourceLocation?
+
+        public init() {}
+    }
 
     /// Every matrix combination, in row-major order of the keys as written (one empty
     /// combination when the job has no matrix).
@@ -87,6 +106,19 @@ public struct SongStep: Sendable {
 public struct InstrumentalStep: Sendable {
     public var prompt: Template
     public var model: String
+    /// Musical parameters some providers take as fields (useapi.net); the Open API reads them
+    /// from the prompt.
+    public var tonality: String?
+    public var bpm: Int?
+    public var chords: String?
+
+    public var hasParameters: Bool { tonality != nil || bpm != nil || chords != nil }
+
+    public static let bpmLimits = 50...190
+    public static let chordsCharacters = 200
+    /// `C:major` … `B:minor`: the 24 keys useapi.net accepts.
+    public static let tonalities: [String] = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+        .flatMap { ["\($0):major", "\($0):minor"] }
 }
 
 /// Lyrics written by the platform from a prompt; they feed every song of the job.

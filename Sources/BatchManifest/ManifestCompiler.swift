@@ -12,10 +12,11 @@ public struct ManifestCompilation: Sendable {
 }
 
 /// Entry point of the manifest language: YAML text → located document → ``Manifest`` →
-/// ``TaskGraph``. Pure apart from reading the file; the environment is passed in.
+/// ``TaskGraph``. Pure apart from reading the file; the environment and the providers'
+/// capabilities are passed in.
 public enum ManifestCompiler {
     public static func compile(
-        contentsOf path: String, environment: [String: String], provider: Provider? = nil
+        contentsOf path: String, environment: [String: String], provider: Provider? = nil, capabilities: ProviderCatalogue
     ) -> ManifestCompilation {
         let text: String
         do {
@@ -27,11 +28,11 @@ public enum ManifestCompiler {
         } catch {
             return failure(path, 1, 1, "cannot read the file: \((error as NSError).localizedDescription)")
         }
-        return compile(yaml: text, file: path, environment: environment, provider: provider)
+        return compile(yaml: text, file: path, environment: environment, provider: provider, capabilities: capabilities)
     }
 
     public static func compile(
-        yaml: String, file: String, environment: [String: String], provider: Provider? = nil
+        yaml: String, file: String, environment: [String: String], provider: Provider? = nil, capabilities: ProviderCatalogue
     ) -> ManifestCompilation {
         let root: Node
         do {
@@ -49,6 +50,10 @@ public enum ManifestCompiler {
         var converter = ManifestConverter(file: file)
         let manifest = converter.convert(document)
         var diagnostics = reader.diagnostics + converter.diagnostics
+        // What the provider the manifest will actually run on (an override included) can do.
+        if let manifest, let declared = capabilities[provider ?? manifest.provider] {
+            diagnostics += CapabilityCheck.diagnostics(manifest, capabilities: declared)
+        }
         guard let manifest, !diagnostics.hasErrors else {
             return ManifestCompilation(manifest: nil, graph: nil, diagnostics: diagnostics.sortedByLocation)
         }

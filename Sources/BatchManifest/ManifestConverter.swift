@@ -38,8 +38,15 @@ struct ManifestConverter {
 
         let concurrency = Concurrency(
             tasks: document.concurrency.tasks?.value ?? Concurrency.default.tasks,
-            downloads: document.concurrency.downloads?.value ?? Concurrency.default.downloads
+            downloads: document.concurrency.downloads?.value ?? Concurrency.default.downloads,
+            tasksWritten: document.concurrency.tasks != nil
         )
+        var providerOptions: [String: String] = [:]
+        providerOptions["user_id"] = document.useapiUserID?.value
+        providerOptions["max_jobs"] = document.useapiMaxJobs.map { String($0.value) }
+        if provider != .useapi, let at = document.useapiUserID?.location ?? document.useapiMaxJobs?.location {
+            warning("useapi options are set but the provider is \(provider.rawValue); they apply only with provider useapi", at: at)
+        }
         let retry = convertRetry(document)
         let pricing = convertPricing(document.pricing)
         let outputRoot = Self.resolveRoot(document.outputRoot?.value, manifestFile: file)
@@ -50,13 +57,12 @@ struct ManifestConverter {
         let jobs = convertJobs(document)
         let outputPath = convertOutputPath(document.outputPath, jobs: jobs, manifestLocation: document.location)
 
-        if provider == .useapi { checkUseAPISupport(jobs) }
         guard diagnostics[errorsBefore...].allSatisfy({ $0.severity != .error }), let outputPath else { return nil }
         return Manifest(
             file: file, name: name.value, provider: provider, concurrency: concurrency, retry: retry,
             budget: document.budget.map { Budget(maxCredits: $0.value) },
             output: OutputSettings(root: outputRoot, path: outputPath),
-            pricing: pricing, jobs: jobs.map(\.job)
+            pricing: pricing, providerOptions: providerOptions, jobs: jobs.map(\.job)
         )
     }
 
@@ -218,9 +224,14 @@ struct ManifestConverter {
             error("\(label) has both song and instrumental; a job makes one of them (split it into two jobs)", at: document.location)
         }
         var main: MainStep?
+        var locations = Job.Locations()
+        locations.lyrics = document.lyrics?.location
+        locations.extend = document.extendLocation
         if let song = document.song {
             let model = song.model ?? settings.model
-            checkModel(model, kind: "song", known: ModelCatalogue.songModels)
+            locations.model = model?.location
+            locations.voiceID = (song.voiceID ?? settings.voiceID)?.location
+            locations.main = song.location
             let lyrics = template(song.lyrics, "song.lyrics", limit: FieldLimits.lyricsCharacters)
             if let prompt = template(song.prompt, "song.prompt", limit: nil) {
                 warnLongPrompt(song.prompt, label, combinations: combinations, template: prompt)
@@ -233,10 +244,21 @@ struct ManifestConverter {
             }
         } else if let instrumental = document.instrumental {
             let model = instrumental.model ?? settings.instrumentalModel
-            checkModel(model, kind: "instrumental", known: ModelCatalogue.instrumentalModels)
+            locations.model = model?.location
+            locations.main = instrumental.location
             if let prompt = template(instrumental.prompt, "instrumental.prompt") {
                 warnLongPrompt(instrumental.prompt, label, combinations: combinations, template: prompt)
-                main = .instrumental(InstrumentalStep(prompt: prompt, model: model?.value ?? ModelCatalogue.defaultInstrumentalModel))
+                if let tonality = instrumental.tonality, !InstrumentalStep.tonalities.contains(tonality.value) {
+                    error("\(label) instrumental.tonality '\(tonality.value)' is not a key like C:major or A:minor\(Suggestion.hint(for: tonality.value, in: InstrumentalStep.tonalities))", at: tonality.location)
+                }
+                if let chords = instrumental.chords, chords.value.count > InstrumentalStep.chordsCharacters {
+                    error("\(label) instrumental.chords is \(chords.value.count) characters long; the limit is \(InstrumentalStep.chordsCharacters)", at: chords.location)
+                }
+                locations.parameters = instrumental.tonality?.location ?? instrumental.bpm?.location ?? instrumental.chords?.location
+                main = .instrumental(InstrumentalStep(
+                    prompt: prompt, model: model?.value ?? ModelCatalogue.defaultInstrumentalModel,
+                    tonality: instrumental.tonality?.value, bpm: instrumental.bpm?.value, chords: instrumental.chords?.value
+                ))
             }
         }
 
@@ -270,11 +292,13 @@ struct ManifestConverter {
         var stems: StemsStep?
         switch document.stems {
         case .enabled(true, let at)?:
+            locations.stems = at
             if document.song == nil && document.instrumental == nil {
                 error("\(label) asks for stems: true but makes no audio to split; give it a song or instrumental, or split a file with stems: {url: ...}", at: at)
             }
             stems = .chain
         case .url(let url)?:
+            locations.stems = url.location
             if document.song != nil || document.instrumental != nil {
                 error("\(label) makes its own audio, so stems: {url} would split an unrelated file; use stems: true to split the job's audio", at: url.location)
             }
@@ -296,7 +320,7 @@ struct ManifestConverter {
         let job = Job(
             name: name.value, location: document.location, matrix: matrix,
             variants: document.variants?.value ?? 1, lyrics: lyrics, main: main, extend: extend, stems: stems,
-            callbackURL: settings.callbackURL?.value
+            callbackURL: settings.callbackURL?.value, locations: locations
         )
         return ConvertedJob(job: job, matrixLocations: document.matrix.map { ($0.key.value, $0.values) })
     }
@@ -345,11 +369,6 @@ struct ManifestConverter {
         }
     }
 
-    private mutating func checkModel(_ model: Located<String>?, kind: String, known: [String]) {
-        guard let model, !known.contains(model.value) else { return }
-        warning("\(kind) model '\(model.value)' is not in the known catalogue (\(known.joined(separator: ", "))); it is sent as written\(Suggestion.hint(for: model.value, in: known))", at: model.location)
-    }
-
     /// Checks that a URL template renders to an absolute http(s) URL for every combination.
     private mutating func checkURL(
         _ template: Template, combinations: [[(key: String, value: String)]], _ context: String, at location: SourceLocation
@@ -359,21 +378,6 @@ struct ManifestConverter {
             if let problem = URLCheck.problem(in: rendered) {
                 error("\(context) '\(URLCheck.redacted(rendered))' \(problem)", at: location)
                 return
-            }
-        }
-    }
-
-    private mutating func checkUseAPISupport(_ jobs: [ConvertedJob]) {
-        for converted in jobs {
-            let job = converted.job
-            if !job.extend.isEmpty {
-                error("job '\(job.name)' extends, but provider useapi has no extend route", at: job.location)
-            }
-            if job.lyrics != nil {
-                error("job '\(job.name)' generates lyrics, but provider useapi has no lyrics route; write song.lyrics instead", at: job.location)
-            }
-            if case .url = job.stems {
-                error("job '\(job.name)' splits an existing file, but provider useapi only splits its own generations", at: job.location)
             }
         }
     }

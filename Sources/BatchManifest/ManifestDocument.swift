@@ -9,6 +9,9 @@ struct ManifestDocument {
     var concurrency: (tasks: Located<Int>?, downloads: Located<Int>?) = (nil, nil)
     var retry: (attempts: Located<Int>?, initial: Located<String>?, max: Located<String>?) = (nil, nil, nil)
     var budget: Located<Double>?
+    /// useapi.net options: which linked account, and how many jobs it runs at once.
+    var useapiUserID: Located<String>?
+    var useapiMaxJobs: Located<Int>?
     var outputRoot: Located<String>?
     var outputPath: Located<String>?
     var pricing = PricingDocument()
@@ -68,6 +71,9 @@ struct InstrumentalDocument {
     var location: SourceLocation
     var prompt: Located<String>?
     var model: Located<String>?
+    var tonality: Located<String>?
+    var bpm: Located<Int>?
+    var chords: Located<String>?
 }
 
 struct LyricsDocument {

@@ -11,15 +11,16 @@ struct ManifestReader {
 
     var diagnostics: [Diagnostic] { nodes.diagnostics }
 
-    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "jobs"]
+    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "jobs"]
     static let jobKeys = ["name", "song", "instrumental", "lyrics", "extend", "stems", "matrix", "variants"] + StepSettings.keys
     static let songKeys = ["prompt", "lyrics", "model", "voice_id"]
-    static let instrumentalKeys = ["prompt", "model"]
+    static let instrumentalKeys = ["prompt", "model", "tonality", "bpm", "chords"]
     static let lyricsKeys = ["prompt", "model"]
     static let extendKeys = ["start_time", "lyrics"]
     static let concurrencyKeys = ["tasks", "downloads"]
     static let retryKeys = ["attempts", "initial", "max"]
     static let outputKeys = ["root", "path"]
+    static let useapiKeys = ["user_id", "max_jobs"]
 
     mutating func read(_ root: Node) -> ManifestDocument? {
         guard let top = nodes.fields(root, "the manifest", allowed: Self.topLevelKeys, required: ["version", "jobs"]) else {
@@ -51,6 +52,10 @@ struct ManifestReader {
             document.outputPath = fields["path"].flatMap { nodes.nonEmptyString($0, "output.path") }
         }
         if let node = top["pricing"] { document.pricing = readPricing(node) }
+        if let node = top["useapi"], let fields = nodes.fields(node, "useapi", allowed: Self.useapiKeys) {
+            document.useapiUserID = fields["user_id"].flatMap { nodes.nonEmptyString($0, "useapi.user_id") }
+            document.useapiMaxJobs = fields["max_jobs"].flatMap { nodes.int($0, "useapi.max_jobs", in: Concurrency.limits) }
+        }
         if let node = top["jobs"], let items = nodes.sequence(node, "jobs") {
             if items.isEmpty { nodes.error("jobs must list at least one job", at: node) }
             document.jobs = items.enumerated().compactMap { index, item in readJob(item, index: index) }
@@ -114,7 +119,10 @@ struct ManifestReader {
             job.instrumental = InstrumentalDocument(
                 location: step.location,
                 prompt: step["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.prompt", template: true) },
-                model: step["model"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.model") }
+                model: step["model"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.model") },
+                tonality: step["tonality"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.tonality") },
+                bpm: step["bpm"].flatMap { nodes.int($0, "\(label) instrumental.bpm", in: InstrumentalStep.bpmLimits) },
+                chords: step["chords"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.chords") }
             )
         }
         if let node = fields["lyrics"],

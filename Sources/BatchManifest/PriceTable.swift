@@ -15,6 +15,8 @@ public struct PriceTable: Sendable, Equatable, Codable {
 
     /// The price of one create call for a task of this request.
     public func price(of request: TaskRequest) -> Double {
+        // useapi.net serves a chain's stems as a download format of the song's own job: no create call.
+        if request.provider == .useapi, request.kind == .stems, request.sourceURL == nil { return 0 }
         if let model = request.model, let price = models[model] { return price + writtenLyricsSurcharge(request) }
         switch request.kind {
         case .song: return song + writtenLyricsSurcharge(request)

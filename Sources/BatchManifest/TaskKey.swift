@@ -35,6 +35,10 @@ public struct TaskKey: Sendable, Hashable, Comparable, Codable, CustomStringConv
         line("start_time", request.startTime.map(String.init))
         line("source_url", request.sourceURL)
         line("variant", request.variant.map(String.init))
+        // Added after schema 1 shipped: absent fields write no line, so existing keys stay.
+        line("tonality", request.tonality)
+        line("bpm", request.bpm.map(String.init))
+        line("chords", request.chords)
         for parent in parents { line("parent", parent.hex) }
         return text
     }

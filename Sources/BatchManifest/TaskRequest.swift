@@ -24,6 +24,10 @@ public struct TaskRequest: Sendable, Hashable, Codable {
     public var startTime: Int?
     /// Stems of an existing file.
     public var sourceURL: String?
+    /// Instrumental parameters taken as fields by some providers (useapi.net).
+    public var tonality: String?
+    public var bpm: Int?
+    public var chords: String?
     /// Independent paid generation number (songs, instrumentals, stems of a URL); derived tasks
     /// inherit it through their parent's key.
     public var variant: Int?

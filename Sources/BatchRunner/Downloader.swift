@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BatchManifest
 import Crypto
 import Foundation
+import ProviderKit
 import NIOCore
 
 /// Fetches result files. Every download streams into a ``PartFile``, is checked (status, length

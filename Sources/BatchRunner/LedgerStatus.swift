@@ -1,7 +1,6 @@
 import BatchLedger
 import BatchManifest
 public import Foundation
-import TemPolorClient
 
 /// `tempo-batch status`: what the ledger under an output root knows.
 public enum LedgerStatus {
@@ -35,28 +34,5 @@ public enum LedgerStatus {
             }
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// `tempo-batch balance`.
-public enum AccountBalance {
-    public static func fetch(baseURL: URL?, credentialsFile: String?, environment: [String: String]) async throws -> Double {
-        let key = try Credentials.value("TEMPOLOR_API_KEY", environment: environment, file: credentialsFile)
-        let base = baseURL ?? environment["TEMPOLOR_BASE_URL"].flatMap(URL.init(string:)) ?? URL(string: "https://api.tempolor.com")
-        guard let base else { throw ProviderError(.fatal, "the base URL is not a URL") }
-        let http = TemPolorClient.makeHTTPClient()
-        do {
-            let balance = try await TemPolorClient(baseURL: base, key: APIKey(key), http: http).balance()
-            try await http.shutdown()
-            return balance
-        } catch {
-            try? await http.shutdown()
-            throw BalanceError(message: Redactor(secrets: [key]).clean("\(error)"))
-        }
-    }
-
-    public struct BalanceError: Error, CustomStringConvertible {
-        public let message: String
-        public var description: String { "cannot read the balance: \(message)" }
     }
 }

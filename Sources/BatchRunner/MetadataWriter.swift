@@ -1,6 +1,6 @@
 import BatchLedger
 import Foundation
-import TemPolorClient
+import ProviderKit
 
 /// Writes each folder's `metadata.json` from the ledger: for every task filed there, the
 /// request, the provider's answer, the lineage (parent keys and item ids), the item id, the cost,

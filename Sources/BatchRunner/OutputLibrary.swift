@@ -1,5 +1,5 @@
 import Foundation
-import TemPolorClient
+import ProviderKit
 import ZIPFoundation
 
 /// The organised audio library under the output root: folder paths, text files written

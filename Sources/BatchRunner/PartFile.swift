@@ -1,6 +1,7 @@
 import BatchManifest
 import Crypto
 import Foundation
+import ProviderKit
 
 /// A library file being written. Bytes go to `<name>.part` and are hashed as they arrive; only
 /// ``commit()`` (after an fsync) gives the file its final name, and ``discard()`` removes it.

@@ -1,6 +1,7 @@
 import BatchLedger
 import BatchManifest
 import Foundation
+import ProviderKit
 
 /// Everything the tasks of one run share. Immutable; the mutable parts are actors.
 struct RunContext: Sendable {
@@ -13,6 +14,8 @@ struct RunContext: Sendable {
     let taskSlots: AdaptiveLimiter
     let downloadSlots: AdaptiveLimiter
     let control: RunControl
+    /// One reconciliation at a time, so two tasks never adopt the same item.
+    let reconciliations: AdaptiveLimiter
     let library: OutputLibrary
     let downloader: Downloader
     let metadata: MetadataWriter
@@ -20,9 +23,14 @@ struct RunContext: Sendable {
     let random: RandomSource
     let backoff: Backoff
     let attempts: Int
+    /// Retries of idempotent provider calls.
+    let retrying: Retrying
     let progress: ProgressReporter
-    /// The query route of every task (extends are queried through their chain's kind).
-    let routes: [TaskKey: TaskKind]
+    /// The main kind of every task's chain (extends and stems of a chain inherit their
+    /// parent's), so the provider knows how to check on an item.
+    let chains: [TaskKey: TaskKind]
+    /// The manifest's options for its provider (useapi `user_id`, `max_jobs`).
+    let providerOptions: [String: String]
     /// The user consented, for this run, to pay again for ambiguous tasks.
     let resubmitAmbiguous: Bool
     /// Sent when the manifest names no `callback_url`: the API requires one, and `.invalid`
@@ -39,15 +47,21 @@ struct RunContext: Sendable {
         }
     }
 
-    static func routes(for graph: TaskGraph) -> [TaskKey: TaskKind] {
-        var routes: [TaskKey: TaskKind] = [:]
+    /// A reference to the item a task made.
+    func ref(_ task: GraphTask, itemID: String) -> ItemRef {
+        ItemRef(id: itemID, kind: task.kind, chain: chains[task.key])
+    }
+
+    static func chains(for graph: TaskGraph) -> [TaskKey: TaskKind] {
+        var chains: [TaskKey: TaskKind] = [:]
         for task in graph.tasks {
             switch task.kind {
-            case .extend: routes[task.key] = task.parents.first.flatMap { routes[$0] } ?? .song
-            default: routes[task.key] = task.kind
+            case .extend: chains[task.key] = task.parents.first.flatMap { chains[$0] } ?? .song
+            case .stems: chains[task.key] = task.parents.first.flatMap { chains[$0] } ?? .stems
+            default: chains[task.key] = task.kind
             }
         }
-        return routes
+        return chains
     }
 }
 

@@ -8,7 +8,6 @@ import Foundation
 /// failed task's descendants. A status poller runs beside them and batches every status check.
 struct RunScheduler: Sendable {
     let context: RunContext
-    let resubmitAmbiguous: Bool
     let retryFailed: Bool
 
     /// Where every task ended in this run.
@@ -60,11 +59,10 @@ struct RunScheduler: Sendable {
                 needsDownload.append(key)
             case .failed where !retryFailed:
                 result.generation[key] = .failed(record.error ?? "failed in an earlier run")
-            case .ambiguous where !resubmitAmbiguous:
-                result.generation[key] = .ambiguous(record.error ?? "ambiguous since an earlier run")
             case .failed, .ambiguous:
-                // Consent is applied at the moment of submission (TaskExecutor), never stored:
-                // a task not resubmitted in this run stays as it was.
+                // An ambiguous task first looks for evidence of what its lost create made
+                // (TaskExecutor); consent to pay again is applied at the moment of submission,
+                // never stored: a task not resubmitted in this run stays as it was.
                 needsGeneration.append(key)
             case .pending, .submitting, .submitted, .running, .blocked, .cancelled:
                 needsGeneration.append(key)

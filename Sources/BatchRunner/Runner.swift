@@ -1,15 +1,18 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 import BatchLedger
 public import BatchManifest
 public import Foundation
-import TemPolorClient
-public import TemPolorSimulator
+public import ProviderKit
 import UnixSignals
 
 /// What `run` was asked to do.
 public struct RunOptions: Sendable {
+    /// Which provider, where, and with whose credentials: read by the command layer
+    /// (`ProviderWiring`), which builds the provider this library runs against.
     public var provider: Provider?
     public var baseURL: URL?
+    /// Run the manifest's provider against the built-in simulator (no key, no network).
+    public var simulate = false
     public var outputRoot: String?
     public var maxParallel: Int?
     public var resubmitAmbiguous = false
@@ -35,9 +38,6 @@ public struct RunEnvironment: Sendable {
     public var output: @Sendable (String) -> Void
     /// Install SIGINT/SIGTERM handlers (the command line does; tests cancel instead).
     public var handleSignals: Bool
-    /// The embedded simulator's settings (`provider: simulator`).
-    public var simulator: SimulatorConfiguration
-    public var simulatorClock: any SimulatorClock
 
     public init(
         variables: [String: String], clock: any RunnerClock = SystemRunnerClock(), random: RandomSource = RandomSource(seed: UInt64.random(in: 1...UInt64.max)),
@@ -48,10 +48,6 @@ public struct RunEnvironment: Sendable {
         self.random = random
         self.output = output
         self.handleSignals = handleSignals
-        var simulator = SimulatorConfiguration()
-        simulator.timeScale = 0.01
-        self.simulator = simulator
-        simulatorClock = SystemSimulatorClock()
     }
 }
 
@@ -59,10 +55,17 @@ public struct RunResult: Sendable {
     public var exitCode: Int32
     public var report: URL?
     public var message: String?
+
+    public init(exitCode: Int32, report: URL? = nil, message: String? = nil) {
+        self.exitCode = exitCode
+        self.report = report
+        self.message = message
+    }
 }
 
 /// The product's main job: run a manifest's task graph against a provider, resumably, into the
-/// output library. See DESIGN.md "The ledger", "Execution" and "Output library".
+/// output library. See DESIGN.md "The ledger", "Execution" and "Output library". The provider
+/// is built by the caller (the command layer); nothing here knows which one it is.
 public enum Runner {
     public enum ExitCode {
         public static let success: Int32 = 0
@@ -73,62 +76,9 @@ public enum Runner {
         public static let locked: Int32 = 75
     }
 
-    public static func run(manifest path: String, options: RunOptions, environment: RunEnvironment) async -> RunResult {
-        let compilation = ManifestCompiler.compile(contentsOf: path, environment: environment.variables, provider: options.provider)
-        for diagnostic in compilation.diagnostics { environment.output(diagnostic.description) }
-        guard let manifest = compilation.manifest, let graph = compilation.graph else {
-            return RunResult(exitCode: ExitCode.invalid, message: "the manifest has errors")
-        }
-        let provider = options.provider ?? manifest.provider
-        do {
-            switch provider {
-            case .simulator:
-                // The embedded simulator keeps its items beside the ledger, so an interrupted
-                // rehearsal resumes against a simulator that still knows what was submitted.
-                var configuration = environment.simulator
-                let root = URL(fileURLWithPath: options.outputRoot ?? manifest.output.root, isDirectory: true)
-                configuration.stateFile = configuration.stateFile ?? root.appendingPathComponent(".tempo-batch/simulator-state.json")
-                let simulator = TemPolorSimulator(configuration: configuration, clock: environment.simulatorClock)
-                return try await simulator.withRunning { url in
-                    environment.output("Running against the built-in simulator at \(url.absoluteString) (time scale \(environment.simulator.timeScale)); nothing is paid.")
-                    var options = options
-                    if options.pollInterval == nil { options.pollInterval = .milliseconds(100) }
-                    return await runAgainstTemPolor(manifest, graph, options: options, environment: environment,
-                                                    baseURL: url, key: APIKey(environment.simulator.apiKey))
-                }
-            case .tempolor:
-                let key = try Credentials.value("TEMPOLOR_API_KEY", environment: environment.variables, file: options.credentialsFile)
-                let base = options.baseURL
-                    ?? environment.variables["TEMPOLOR_BASE_URL"].flatMap(URL.init(string:))
-                    ?? URL(string: "https://api.tempolor.com")
-                guard let base else { return RunResult(exitCode: ExitCode.invalid, message: "the base URL is not a URL") }
-                return await runAgainstTemPolor(manifest, graph, options: options, environment: environment, baseURL: base, key: APIKey(key))
-            case .useapi:
-                return RunResult(exitCode: ExitCode.invalid, message: "provider useapi is not supported by this release yet; use tempolor or simulator")
-            }
-        } catch {
-            return RunResult(exitCode: ExitCode.invalid, message: "\(error)")
-        }
-    }
-
-    private static func runAgainstTemPolor(
-        _ manifest: Manifest, _ graph: TaskGraph, options: RunOptions, environment: RunEnvironment, baseURL: URL, key: APIKey
-    ) async -> RunResult {
-        let http = TemPolorClient.makeHTTPClient()
-        let provider = TemPolorProvider(client: TemPolorClient(baseURL: baseURL, key: key, http: http))
-        let redactor = Redactor(secrets: [key.value])
-        var environment = environment
-        let output = environment.output
-        environment.output = { output(redactor.clean($0)) }
-        let result = await execute(manifest, graph, provider: provider, http: http, options: options, environment: environment)
-        try? await http.shutdown()
-        return RunResult(exitCode: result.exitCode, report: result.report, message: result.message.map(redactor.clean))
-    }
-
     /// Runs the graph against any provider: lock, ledger, schedule, report.
     public static func execute(
-        _ manifest: Manifest, _ graph: TaskGraph, provider: any GenerationProvider, http: HTTPClient,
-        options: RunOptions, environment: RunEnvironment
+        _ manifest: Manifest, _ graph: TaskGraph, provider: any GenerationProvider, options: RunOptions, environment: RunEnvironment
     ) async -> RunResult {
         let rootPath = options.outputRoot ?? manifest.output.root
         let root = URL(fileURLWithPath: rootPath, isDirectory: true).standardizedFileURL
@@ -183,22 +133,23 @@ public enum Runner {
 
         let library = OutputLibrary(root: root)
         let backoff = Backoff(initial: manifest.retry.initial, max: manifest.retry.max)
+        let retrying = Retrying(attempts: manifest.retry.attempts, backoff: backoff, clock: environment.clock, random: environment.random)
         let downloads = Downloader.makeHTTPClient()
         let interval = options.pollInterval ?? .seconds(5)
         let context = RunContext(
             manifest: manifest, graph: graph, ledger: ledger, runID: runID, provider: provider,
-            poller: StatusPoller(provider: provider, clock: environment.clock, interval: interval, backoff: backoff,
-                                 random: environment.random, attempts: manifest.retry.attempts, maxWait: options.maxWait),
-            taskSlots: AdaptiveLimiter(maximum: options.maxParallel ?? manifest.concurrency.tasks),
+            poller: StatusPoller(provider: provider, clock: environment.clock, interval: interval, retrying: retrying, maxWait: options.maxWait),
+            taskSlots: AdaptiveLimiter(maximum: taskLimit(manifest, provider: provider, options: options)),
             downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
             control: RunControl(maxCredits: manifest.budget?.maxCredits),
+            reconciliations: AdaptiveLimiter(maximum: 1),
             library: library, downloader: Downloader(http: downloads, timeout: .seconds(300)),
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
             clock: environment.clock, random: environment.random, backoff: backoff, attempts: manifest.retry.attempts,
-            progress: ProgressReporter(write: environment.output), routes: RunContext.routes(for: graph),
-            resubmitAmbiguous: options.resubmitAmbiguous
+            retrying: retrying, progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
+            providerOptions: manifest.providerOptions, resubmitAmbiguous: options.resubmitAmbiguous
         )
-        let scheduler = RunScheduler(context: context, resubmitAmbiguous: options.resubmitAmbiguous, retryFailed: options.retryFailed)
+        let scheduler = RunScheduler(context: context, retryFailed: options.retryFailed)
         let outcome = await runWithSignals(scheduler, context: context, grace: options.grace, handleSignals: environment.handleSignals)
         try? await downloads.shutdown()
 
@@ -221,6 +172,14 @@ public enum Runner {
         try? ledger.finishRun(runID, exitCode: report.exitCode, creditsSpent: committed, report: reportURL.map(library.relativePath))
         environment.output(RunSummary.line(report) + (reportURL.map { "; report: \($0.path)" } ?? ""))
         return RunResult(exitCode: report.exitCode, report: reportURL)
+    }
+
+    /// `--max-parallel`, else the manifest's `concurrency.tasks` when written, else where the
+    /// provider suggests starting (useapi: `max_jobs`), else the default.
+    static func taskLimit(_ manifest: Manifest, provider: any GenerationProvider, options: RunOptions) -> Int {
+        if let limit = options.maxParallel { return limit }
+        if manifest.concurrency.tasksWritten { return manifest.concurrency.tasks }
+        return provider.suggestedConcurrency ?? manifest.concurrency.tasks
     }
 
     /// Runs the scheduler; the first SIGINT/SIGTERM stops new submissions and keeps tracking

@@ -1,11 +1,12 @@
 import BatchManifest
 import Foundation
+import ProviderKit
 
-/// Checks on submitted items in batches: every interval, one status call per route kind carries
-/// up to the provider's batch limit of item ids. Tasks wait on it for their item's final report.
+/// Checks on submitted items in batches: every interval, the provider groups the items waiting
+/// (TemPolor: up to 10 ids per query route; useapi: one job per call) and each group is one
+/// status call. Tasks wait on it for their item's final report.
 actor StatusPoller {
     struct Waiter {
-        let route: TaskKind
         let continuation: CheckedContinuation<ItemReport, any Error>
         let progress: @Sendable (ItemReport) async -> Void
         /// After this the run stops waiting; the item stays submitted for the next run.
@@ -15,51 +16,37 @@ actor StatusPoller {
     private let provider: any GenerationProvider
     private let clock: any RunnerClock
     private let interval: Duration
-    private let backoff: Backoff
-    private let random: RandomSource
-    private let attempts: Int
+    private let retrying: Retrying
     private let maxWait: TimeInterval
-    private var waiters: [String: Waiter] = [:]
-    private var order: [String] = []
+    private var waiters: [ItemRef: Waiter] = [:]
+    private var order: [ItemRef] = []
 
-    init(
-        provider: any GenerationProvider, clock: any RunnerClock, interval: Duration, backoff: Backoff, random: RandomSource,
-        attempts: Int, maxWait: Duration = .seconds(2 * 3600)
-    ) {
+    init(provider: any GenerationProvider, clock: any RunnerClock, interval: Duration, retrying: Retrying, maxWait: Duration = .seconds(2 * 3600)) {
         self.maxWait = Backoff.seconds(maxWait)
         self.provider = provider
         self.clock = clock
         self.interval = interval
-        self.backoff = backoff
-        self.random = random
-        self.attempts = attempts
+        self.retrying = retrying
     }
 
     /// Suspends until the item is final (succeeded, part_failed or failed) and answers its report.
     /// `progress` hears every non-final report.
-    func waitForFinal(route: TaskKind, itemID: String, progress: @escaping @Sendable (ItemReport) async -> Void) async throws -> ItemReport {
+    func waitForFinal(_ ref: ItemRef, progress: @escaping @Sendable (ItemReport) async -> Void) async throws -> ItemReport {
         try Task.checkCancellation()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                if let previous = waiters[itemID] { previous.continuation.resume(throwing: CancellationError()) }
-                else { order.append(itemID) }
-                waiters[itemID] = Waiter(route: route, continuation: continuation, progress: progress, deadline: clock.now() + maxWait)
+                if let previous = waiters[ref] { previous.continuation.resume(throwing: CancellationError()) }
+                else { order.append(ref) }
+                waiters[ref] = Waiter(continuation: continuation, progress: progress, deadline: clock.now() + maxWait)
             }
         } onCancel: {
-            Task { await self.cancel(itemID) }
+            Task { await self.cancel(ref) }
         }
     }
 
-    /// One fresh status of one item (for refreshing expired URLs), with retries.
-    func refresh(route: TaskKind, itemID: String) async throws -> ItemReport {
-        let reports = try await query(route: route, ids: [itemID])
-        guard let report = reports[itemID] else { throw ProviderError(.permanent, "the provider does not know item \(itemID)") }
-        return report
-    }
-
-    private func cancel(_ itemID: String) {
-        guard let waiter = waiters.removeValue(forKey: itemID) else { return }
-        order.removeAll { $0 == itemID }
+    private func cancel(_ ref: ItemRef) {
+        guard let waiter = waiters.removeValue(forKey: ref) else { return }
+        order.removeAll { $0 == ref }
         waiter.continuation.resume(throwing: CancellationError())
     }
 
@@ -76,62 +63,43 @@ actor StatusPoller {
 
     func pollOnce() async {
         let now = clock.now()
-        for (id, waiter) in waiters where waiter.deadline < now {
-            finish(id, with: .failure(ProviderError(.transient(retryAfter: nil), "still not finished after \(Int(maxWait)) s; the next run checks again")))
+        for (ref, waiter) in waiters where waiter.deadline < now {
+            finish(ref, with: .failure(ProviderError(.transient(retryAfter: nil), "still not finished after \(Int(maxWait)) s; the next run checks again")))
         }
-        var byRoute: [TaskKind: [String]] = [:]
-        for id in order { if let waiter = waiters[id] { byRoute[waiter.route, default: []].append(id) } }
-        for route in [TaskKind.lyrics, .song, .instrumental, .stems] {
-            let ids = byRoute[route] ?? []
-            for start in stride(from: 0, to: ids.count, by: provider.statusBatchLimit) {
-                let batch = Array(ids[start..<min(ids.count, start + provider.statusBatchLimit)])
-                await poll(route: route, batch: batch)
-            }
+        for group in provider.statusGroups(order.filter { waiters[$0] != nil }) {
+            await poll(group)
         }
     }
 
-    private func poll(route: TaskKind, batch: [String]) async {
+    private func poll(_ group: [ItemRef]) async {
         do {
-            let reports = try await query(route: route, ids: batch)
-            for id in batch {
-                guard let waiter = waiters[id] else { continue }
+            let provider = self.provider
+            let reports = try await retrying.run { () async throws(ProviderError) in try await provider.status(group) }
+            for ref in group {
+                guard let waiter = waiters[ref] else { continue }
                 // An item missing from the answer is asked about again next time.
-                guard let report = reports[id] else { continue }
+                guard let report = reports[ref.id] else { continue }
                 if report.isFinal {
-                    finish(id, with: .success(report))
+                    finish(ref, with: .success(report))
                 } else {
                     await waiter.progress(report)
                 }
             }
-        } catch let error as ProviderError where error.failureClass == .permanent && batch.count > 1 {
-            // One unknown item fails the whole batch: ask one by one to find it.
-            for id in batch { await poll(route: route, batch: [id]) }
+        } catch let error as ProviderError where error.failureClass == .permanent && group.count > 1 {
+            // One unknown item fails the whole group: ask one by one to find it.
+            for ref in group { await poll([ref]) }
         } catch let error as ProviderError where error.failureClass == .permanent || error.failureClass == .fatal {
             // The provider refuses to answer about these items (or about anything): stop waiting;
             // they stay submitted in the ledger and the next run asks again.
-            for id in batch { finish(id, with: .failure(error)) }
+            for ref in group { finish(ref, with: .failure(error)) }
         } catch {
             // Transient trouble even after retries: keep the waiters and try at the next interval.
         }
     }
 
-    /// A status call with retries of transient failures.
-    private func query(route: TaskKind, ids: [String]) async throws -> [String: ItemReport] {
-        var attempt = 0
-        while true {
-            do {
-                return try await provider.status(route: route, itemIDs: ids)
-            } catch {
-                guard case .transient(let retryAfter) = error.failureClass, attempt + 1 < attempts else { throw error }
-                try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random))
-                attempt += 1
-            }
-        }
-    }
-
-    private func finish(_ id: String, with result: Result<ItemReport, any Error>) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        order.removeAll { $0 == id }
+    private func finish(_ ref: ItemRef, with result: Result<ItemReport, any Error>) {
+        guard let waiter = waiters.removeValue(forKey: ref) else { return }
+        order.removeAll { $0 == ref }
         waiter.continuation.resume(with: result)
     }
 }

@@ -1,6 +1,6 @@
 import BatchManifest
 import Foundation
-import TemPolorClient
+import ProviderKit
 
 /// What the ledger keeps of a provider's answer: the fields the runner acts on, plus the whole
 /// answer for `metadata.json`. Provider-neutral, so resume never needs to re-parse a wire format.
@@ -10,6 +10,10 @@ struct StoredResult: Codable, Sendable {
     var audioURL: String?
     var audioHiURL: String?
     var stemsURL: String?
+    /// The files the item has (mp3, wav, stems). Absent in ledgers written before providers
+    /// other than TemPolor: then the URLs present say it.
+    var files: [FileRole]?
+    var progress: Double?
     var lyrics: String?
     var sections: [Section]
     var title: String?
@@ -30,14 +34,50 @@ struct StoredResult: Codable, Sendable {
         case .failed: phase = "failed"
         }
         providerStatus = report.providerStatus
-        audioURL = report.audioURL
-        audioHiURL = report.audioHiURL
-        stemsURL = report.stemsURL
+        audioURL = report.urls[.mp3]
+        audioHiURL = report.urls[.wav]
+        stemsURL = report.urls[.stems]
+        files = FileRole.allCases.filter(report.files.contains)
+        progress = report.progress
         lyrics = report.lyrics
         sections = report.sections.map { Section(start: $0.start, end: $0.end, text: $0.text) }
         title = report.title
         duration = report.duration
         raw = report.raw
+    }
+
+    /// The files of the item: recorded, or (older ledgers) the roles with a URL.
+    var fileRoles: Set<FileRole> {
+        if let files { return Set(files) }
+        return Set(FileRole.allCases.filter { url($0) != nil })
+    }
+
+    func url(_ role: FileRole) -> String? {
+        switch role {
+        case .mp3: audioURL
+        case .wav: audioHiURL
+        case .stems: stemsURL
+        }
+    }
+
+    /// Back to the seam's terms, for the provider (fresh URLs, a parent's audio).
+    var report: ItemReport {
+        let reportPhase: ItemReport.Phase
+        switch phase {
+        case "succeeded": reportPhase = .succeeded
+        case "part_failed": reportPhase = .partFailed
+        case "failed": reportPhase = .failed(providerStatus)
+        default: reportPhase = .working
+        }
+        var report = ItemReport(phase: reportPhase, providerStatus: providerStatus, raw: raw)
+        report.files = fileRoles
+        for role in FileRole.allCases { if let url = url(role) { report.urls[role] = url } }
+        report.progress = progress
+        report.lyrics = lyrics
+        report.sections = lyricsSections
+        report.title = title
+        report.duration = duration
+        return report
     }
 
     var lyricsSections: [LyricsSection] { sections.map { LyricsSection(start: $0.start, end: $0.end, text: $0.text) } }

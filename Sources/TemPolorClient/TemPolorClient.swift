@@ -1,8 +1,8 @@
 public import AsyncHTTPClient
 public import Foundation
+import ProviderKit
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// A client for the TemPolor Open API: every call is a POST of JSON with the raw key in
 /// `Authorization`, answered by the `{status, message, request_id, data}` envelope. Errors come
@@ -26,12 +26,7 @@ public struct TemPolorClient: Sendable {
 
     /// An HTTP client configured for API calls: no automatic connect retries (so a refused
     /// connection is reported at once and known to be unsent), no redirects.
-    public static func makeHTTPClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(120)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
+    public static func makeHTTPClient() -> HTTPClient { HTTPTransport.makeAPIClient() }
 
     // MARK: Creates
 
@@ -113,20 +108,16 @@ public struct TemPolorClient: Sendable {
         request.headers.add(name: "Authorization", value: key.value)
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonText))
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
+        let answer: HTTPTransport.Answer
         do {
-            response = try await http.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
-            bytes = try await response.body.collect(upTo: 16 << 20)
+            answer = try await HTTPTransport.send(request, on: http, timeout: timeout)
         } catch {
-            throw Self.transportError(error, path: path)
+            throw TemPolorError(error.neverSent ? .notSent : .answerLost, "\(path): \(error.message)")
         }
-        guard response.status.code == 200 else {
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
-            throw TemPolorError(.http(status: Int(response.status.code), retryAfter: retryAfter), "\(path) answered \(response.status.code) \(response.status.reasonPhrase)")
+        guard answer.status == 200 else {
+            throw TemPolorError(.http(status: answer.status, retryAfter: answer.retryAfter), "\(path) answered \(answer.status) \(answer.reason)")
         }
-        guard let envelope = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView)),
-              let status = envelope["status"]?.double
+        guard let envelope = answer.json, let status = envelope["status"]?.double
         else {
             throw TemPolorError(.answerLost, "\(path) answered something that is not the JSON envelope")
         }
@@ -138,40 +129,6 @@ public struct TemPolorClient: Sendable {
 
     /// The text with the key removed, should a server ever echo it back.
     private func redacted(_ text: String) -> String {
-        key.value.count >= 4 ? text.replacingOccurrences(of: key.value, with: "<redacted>") : text
-    }
-
-    /// Sorts transport failures into "never sent" and "answer lost".
-    static func transportError(_ error: any Error, path: String) -> TemPolorError {
-        if neverReachedServer(error) { return TemPolorError(.notSent, "\(path): \(describe(error))") }
-        return TemPolorError(.answerLost, "\(path): \(describe(error))")
-    }
-
-    static func neverReachedServer(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError {
-            return error == .connectTimeout || error == .getConnectionFromPoolTimeout
-        }
-        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
-        if let error = error as? NIOConnectionError {
-            let allRefused = !error.connectionErrors.isEmpty
-                && error.connectionErrors.allSatisfy { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
-            let unresolvable = error.dnsAAAAError != nil && error.dnsAError != nil
-            return allRefused || unresolvable
-        }
-        if case .connectTimeout? = error as? ChannelError { return true }
-        return false
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "\(error)" }
-        if let error = error as? IOError { return "I/O error \(error.errnoCode)" }
-        return String(describing: type(of: error))
-    }
-}
-
-extension Duration {
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds > 9_000_000_000 ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        Redactor(secrets: [key.value]).clean(text)
     }
 }

@@ -1,3 +1,5 @@
+public import ProviderKit
+
 /// Everything that can go wrong in a call, with what it means for money: whether the request
 /// can have reached the server, and whether the server can have acted on it.
 public struct TemPolorError: Error, Sendable, CustomStringConvertible {
@@ -30,24 +32,10 @@ public struct TemPolorError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// What the runner does about it, per the error table of the contract.
-    public enum Class: Sendable, Equatable {
-        /// Try again later (after `retryAfter` seconds when given).
-        case transient(retryAfter: Double?)
-        /// This task cannot succeed as asked.
-        case permanent
-        /// Stop submitting new work (insufficient balance).
-        case stopSubmitting
-        /// Nothing in this run can succeed (the key was refused).
-        case fatal
-        /// A create whose outcome is unknown: it may have been paid for.
-        case ambiguous
-    }
-
     /// Classifies the error for a create call (`isCreate`) or an idempotent call (queries,
     /// balance). A create is retried only when it provably created nothing: the request never
     /// left, the server refused it with a business code, or it was rate-limited (HTTP 429).
-    public func classification(isCreate: Bool) -> Class {
+    public func classification(isCreate: Bool) -> FailureClass {
         switch kind {
         case .notSent:
             return .transient(retryAfter: nil)

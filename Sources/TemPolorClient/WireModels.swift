@@ -1,3 +1,5 @@
+public import ProviderKit
+
 /// A song or instrumental as a query answers it. Every field is optional: the client reads what
 /// is there and keeps the whole answer in `raw`.
 public struct AudioItem: Sendable, Equatable {
@@ -29,18 +31,6 @@ public struct AudioItem: Sendable, Equatable {
             guard let start = section["start"]?.double, let end = section["end"]?.double else { return nil }
             return LyricsSection(start: start, end: end, text: section["text"]?.string ?? "")
         }
-    }
-}
-
-public struct LyricsSection: Sendable, Equatable {
-    public var start: Double
-    public var end: Double
-    public var text: String
-
-    public init(start: Double, end: Double, text: String) {
-        self.start = start
-        self.end = end
-        self.text = text
     }
 }
 

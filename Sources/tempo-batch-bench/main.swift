@@ -1,4 +1,5 @@
 import BatchManifest
+import ProviderWiring
 import Foundation
 
 /// Benchmark: generate a manifest that expands to N tasks (default 10,000), then time
@@ -92,7 +93,7 @@ for run in 1...max(1, options.runs) {
     var compileTime = Duration.zero, planTime = Duration.zero, renderTime = Duration.zero
     var compilation: ManifestCompilation?
     compileTime = clock.measure {
-        compilation = ManifestCompiler.compile(contentsOf: file.path, environment: [:])
+        compilation = ManifestCompiler.compile(contentsOf: file.path, environment: [:], capabilities: Providers.catalogue)
     }
     guard let compilation, let manifest = compilation.manifest, let graph = compilation.graph else {
         print("the generated manifest is invalid:")

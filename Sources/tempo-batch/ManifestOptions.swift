@@ -1,6 +1,7 @@
 public import ArgumentParser
 public import BatchManifest
 import Foundation
+import ProviderWiring
 
 extension Provider: ExpressibleByArgument {}
 
@@ -8,9 +9,7 @@ extension Provider: ExpressibleByArgument {}
 /// there are errors.
 enum ManifestLoading {
     static func compile(_ path: String, provider: Provider?) throws -> ManifestCompilation {
-        let compilation = ManifestCompiler.compile(
-            contentsOf: path, environment: ProcessInfo.processInfo.environment, provider: provider
-        )
+        let compilation = Providers.compile(path, environment: ProcessInfo.processInfo.environment, provider: provider)
         report(compilation.diagnostics)
         if compilation.hasErrors { throw ExitCode(ExitCodes.invalid) }
         return compilation

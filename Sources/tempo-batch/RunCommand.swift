@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchManifest
 import BatchRunner
+import ProviderWiring
 import Foundation
 
 struct Run: AsyncParsableCommand {
@@ -12,9 +13,12 @@ struct Run: AsyncParsableCommand {
         finished tasks and submits only new or unfinished work. A create call whose answer was lost
         leaves its task 'ambiguous': it is never paid for again unless you pass --resubmit-ambiguous.
 
-        The API key comes from TEMPOLOR_API_KEY or --credentials FILE (lines like TEMPOLOR_API_KEY=...),
-        never from the manifest; it is never printed. provider: simulator (or --provider simulator)
-        starts the built-in simulator in this process: no key, no network, nothing paid.
+        Credentials come from the environment or --credentials FILE (lines like NAME=...), never from
+        the manifest, and are never printed: TEMPOLOR_API_KEY for the Open API, USEAPI_TOKEN for
+        useapi.net (base URL from --base-url or USEAPI_BASE_URL, default https://api.useapi.net).
+        provider: simulator (or --provider simulator) starts the built-in simulator in this process:
+        no key, no network, nothing paid. --simulator does the same for any manifest, speaking its
+        provider's API (e.g. a useapi manifest against the simulator's useapi.net routes).
 
         One line is printed per state change; a report is written to
         <output root>/<manifest>/_reports/<timestamp>.md and .json.
@@ -34,8 +38,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Override the manifest's provider (tempolor, useapi, simulator).")
     var provider: Provider?
 
-    @Option(help: "Base URL of the Open API (default: TEMPOLOR_BASE_URL, else https://api.tempolor.com).")
+    @Option(help: "Base URL of the API (default: TEMPOLOR_BASE_URL or USEAPI_BASE_URL, else the provider's own).")
     var baseURL: String?
+
+    @Flag(help: "Run against the built-in simulator, speaking the manifest's provider's API; nothing is paid.")
+    var simulator = false
 
     @Option(help: "Output root (default: the manifest's output.root).")
     var output: String?
@@ -52,7 +59,7 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Show the plan with the ledger's state (done / to do / ambiguous, and why); change nothing.")
     var dryRun = false
 
-    @Option(help: "A file with TEMPOLOR_API_KEY=... (the environment wins).")
+    @Option(help: "A file with TEMPOLOR_API_KEY=... or USEAPI_TOKEN=... lines (the environment wins).")
     var credentials: String?
 
     @Option(help: "Seconds between status checks (default 5; 0.1 against the built-in simulator).")
@@ -73,6 +80,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         var options = RunOptions()
         options.provider = provider
+        options.simulate = simulator
         options.baseURL = baseURL.flatMap(URL.init(string:))
         options.outputRoot = output
         options.maxParallel = maxParallel
@@ -84,7 +92,7 @@ struct Run: AsyncParsableCommand {
         options.grace = .milliseconds(Int64(grace * 1000))
         options.maxWait = .seconds(Int64(maxWait * 60))
         let environment = RunEnvironment(variables: ProcessInfo.processInfo.environment, output: { Console.line($0) }, handleSignals: true)
-        let result = await Runner.run(manifest: manifest, options: options, environment: environment)
+        let result = await TempoBatchRun.run(manifest: manifest, options: options, environment: environment)
         if let message = result.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

@@ -4,13 +4,16 @@ import TemPolorSimulator
 
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a local look-alike of the TemPolor Open API for rehearsing manifests offline.",
+        abstract: "Serve a local look-alike of the TemPolor Open API and the useapi.net routes for rehearsing manifests offline.",
         discussion: """
         Every Open API route answers as the contract documents (POST + JSON, the
         {status, message, request_id, data} envelope, business codes), tasks advance over time,
         downloads are real audio files behind signed, expiring URLs, and callbacks are sent to
         loopback callback_url addresses only. Each request is logged on one line; the API key is
         never printed. GET /_sim/stats answers the call counts as JSON.
+
+        The same server answers the useapi.net TemPolor routes under /v1/tempolor/ (Authorization:
+        Bearer <--useapi-token>), sharing items, balance and faults with the Open API routes.
 
         Fault profiles: 'none' (default), 'flaky' (about 20% of calls hit: business codes
         400001/400006/400007, HTTP 500/502/429, dropped connections, lost answers on creates,
@@ -34,6 +37,9 @@ struct Simulate: AsyncParsableCommand {
 
     @Option(help: "The API key the simulator accepts (the Authorization header, no 'Bearer').")
     var apiKey = "Tempo-simulator-key"
+
+    @Option(help: "The useapi.net token the simulator accepts (Authorization: Bearer <token>).")
+    var useapiToken = "user:1-simulator-token"
 
     @Option(help: "Fault profile: none, flaky, or a JSON profile file.")
     var faults = "none"
@@ -59,6 +65,7 @@ struct Simulate: AsyncParsableCommand {
         configuration.timeScale = timeScale
         configuration.seed = seed
         configuration.apiKey = apiKey
+        configuration.useapiToken = useapiToken
         configuration.parallelLimit = parallelLimit
         configuration.initialBalance = balance
         configuration.faults = try FaultProfile.named(faults)
@@ -67,6 +74,7 @@ struct Simulate: AsyncParsableCommand {
         try await simulator.run(host: host, port: port, gracefulShutdownSignals: [.sigint, .sigterm]) { url in
             Console.line("TemPolor simulator listening on \(url.absoluteString) (time scale \(timeScale), faults \(faults))")
             Console.line("Point the runner at it: TEMPOLOR_BASE_URL=\(url.absoluteString) TEMPOLOR_API_KEY=<the --api-key value>")
+            Console.line("or, for useapi manifests: USEAPI_BASE_URL=\(url.absoluteString) USEAPI_TOKEN=<the --useapi-token value>")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatchRunner
+import ProviderWiring
 import Foundation
 
 struct Status: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatchManifest
+import ProviderWiring
 import Foundation
 
 struct Validate: ParsableCommand {
@@ -20,9 +21,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         var failed = false
         for path in manifests {
-            let compilation = ManifestCompiler.compile(
-                contentsOf: path, environment: ProcessInfo.processInfo.environment, provider: provider
-            )
+            let compilation = Providers.compile(path, environment: ProcessInfo.processInfo.environment, provider: provider)
             ManifestLoading.report(compilation.diagnostics)
             let errors = compilation.diagnostics.filter { $0.severity == .error }.count
             let warnings = compilation.diagnostics.count - errors

@@ -427,7 +427,7 @@ struct InvalidManifestTests {
           - name: a
             song: { prompt: x }
             extend: [{ start_time: 30 }]
-        """, line: 4, column: 5, message: "job 'a' extends, but provider useapi has no extend route"),
+        """, line: 6, column: 13, message: "job 'a' extends, but provider useapi has no extend route"),
         InvalidCase(name: "reserved job name", yaml: """
         version: 1
         jobs:

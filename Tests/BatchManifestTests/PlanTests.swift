@@ -1,3 +1,4 @@
+import ProviderWiring
 import Foundation
 import Testing
 @testable import BatchManifest
@@ -92,7 +93,7 @@ struct ExampleManifestTests {
 
     @Test(arguments: examples)
     func exampleValidatesAndPlans(path: String) throws {
-        let compilation = ManifestCompiler.compile(contentsOf: path, environment: [:])
+        let compilation = ManifestCompiler.compile(contentsOf: path, environment: [:], capabilities: Providers.catalogue)
         #expect(compilation.diagnostics.isEmpty, "\(compilation.diagnostics)")
         let manifest = try #require(compilation.manifest)
         let graph = try #require(compilation.graph)

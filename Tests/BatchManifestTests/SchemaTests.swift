@@ -29,6 +29,7 @@ struct SchemaTests {
         #expect(Self.keys(["properties", "concurrency"]) == Set(ManifestReader.concurrencyKeys))
         #expect(Self.keys(["properties", "retry"]) == Set(ManifestReader.retryKeys))
         #expect(Self.keys(["properties", "output"]) == Set(ManifestReader.outputKeys))
+        #expect(Self.keys(["properties", "useapi"]) == Set(ManifestReader.useapiKeys))
         #expect(Self.keys(["properties", "pricing"]) == Set(TaskKind.allCases.map(\.rawValue) + ["models"]))
     }
 }

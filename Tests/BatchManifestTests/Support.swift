@@ -1,8 +1,9 @@
+import ProviderWiring
 @testable import BatchManifest
 
 /// Compiles YAML text as `test.yaml` with a fixed environment.
 func compile(_ yaml: String, environment: [String: String] = ["HOOK_TOKEN": "s3cret", "STYLE": "Soul"], provider: Provider? = nil) -> ManifestCompilation {
-    ManifestCompiler.compile(yaml: yaml, file: "test.yaml", environment: environment, provider: provider)
+    ManifestCompiler.compile(yaml: yaml, file: "test.yaml", environment: environment, provider: provider, capabilities: Providers.catalogue)
 }
 
 /// Compiles text that must be valid and returns its graph.

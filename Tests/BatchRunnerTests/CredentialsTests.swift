@@ -1,6 +1,7 @@
 @testable import BatchRunner
 import BatchManifest
 import Foundation
+import ProviderKit
 import Testing
 
 @Suite("Credentials and small pieces of the runner")

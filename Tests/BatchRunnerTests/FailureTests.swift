@@ -155,7 +155,7 @@ struct FailureTests {
             let log = OutputLog()
             let second = await sim.run(path, log: log)
             #expect(second.exitCode == 0, "\(log.text)")
-            #expect(log.text.contains("result URL expired, refreshed"))
+            #expect(log.text.contains("result URL expired, refreshing"))
             #expect(await sim.simulator.acceptedCreates == 1)
         }
     }

@@ -2,6 +2,7 @@ import BatchLedger
 import BatchManifest
 @testable import BatchRunner
 import Foundation
+import ProviderWiring
 import Testing
 import TemPolorSimulator
 
@@ -138,14 +139,13 @@ struct ResumeTests {
         try Self.manifest.write(toFile: path, atomically: true, encoding: .utf8)
         let clock = VirtualClock()
         func run(_ log: OutputLog, resubmitAmbiguous: Bool = false) async -> RunResult {
-            var environment = RunEnvironment(variables: [:], clock: clock, random: RandomSource(seed: 2), output: { log.append($0) })
-            environment.simulatorClock = clock
+            let environment = RunEnvironment(variables: [:], clock: clock, random: RandomSource(seed: 2), output: { log.append($0) })
             var options = RunOptions()
             options.provider = .simulator
             options.outputRoot = folder.appendingPathComponent("out").path
             options.pollInterval = .seconds(5)
             options.resubmitAmbiguous = resubmitAmbiguous
-            return await Runner.run(manifest: path, options: options, environment: environment)
+            return await TempoBatchRun.run(manifest: path, options: options, environment: environment, simulator: EmbeddedSimulator(clock: clock))
         }
         let log = OutputLog()
         await withTaskGroup(of: Void.self) { group in
@@ -166,7 +166,7 @@ struct ResumeTests {
         #expect(result.exitCode == 0)
         let state = folder.appendingPathComponent("out/.tempo-batch/simulator-state.json")
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as? [String: Any]
-        let planned = ManifestCompiler.compile(contentsOf: path, environment: [:], provider: .simulator).graph?.count ?? 0
+        let planned = Providers.compile(path, environment: [:], provider: .simulator).graph?.count ?? 0
         let items = (saved?["items"] as? [Any])?.count ?? .max
         #expect(items >= planned)
         #expect(items <= planned + consented, "the embedded simulator was paid \(items) times for \(planned) tasks")
@@ -176,7 +176,7 @@ struct ResumeTests {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(Self.manifest)
             // Simulate a crash right after the intent was committed: register, then mark submitting.
-            let compilation = ManifestCompiler.compile(contentsOf: path, environment: [:], provider: .tempolor)
+            let compilation = Providers.compile(path, environment: [:], provider: .tempolor)
             let graph = try #require(compilation.graph)
             let ledger = try sim.ledger()
             let first = try #require(graph.tasks.first)

@@ -3,6 +3,7 @@ import BatchLedger
 import BatchManifest
 @testable import BatchRunner
 import Foundation
+import ProviderWiring
 import TemPolorSimulator
 import TestSupport
 
@@ -57,10 +58,12 @@ struct RunnerHarness: Sendable {
     let baseURL: URL
     let root: URL
     let key = "Tempo-test-key-9f8e7d6c5b4a"
+    let token = "user:7-test-token-3c2b1a"
 
     static func configuration(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
         var configuration = SimulatorConfiguration()
         configuration.apiKey = "Tempo-test-key-9f8e7d6c5b4a"
+        configuration.useapiToken = "user:7-test-token-3c2b1a"
         configuration.wavSampleRate = 8000
         adjust(&configuration)
         return configuration
@@ -98,15 +101,29 @@ struct RunnerHarness: Sendable {
 
     var library: URL { root.appendingPathComponent("library", isDirectory: true) }
 
-    func run(_ manifestPath: String, log: OutputLog = OutputLog(), seed: UInt64 = 1, _ adjust: (inout RunOptions) -> Void = { _ in }) async -> RunResult {
-        let environment = RunEnvironment(variables: ["TEMPOLOR_API_KEY": key], clock: clock, random: RandomSource(seed: seed),
-                                         output: { log.append($0) })
-        return await Runner.run(manifest: manifestPath, options: options(adjust), environment: environment)
+    /// Runs the manifest against this simulator, speaking `provider`'s API (the Open API by
+    /// default; `.useapi` for the useapi.net routes).
+    func run(
+        _ manifestPath: String, log: OutputLog = OutputLog(), seed: UInt64 = 1, provider: Provider = .tempolor,
+        _ adjust: (inout RunOptions) -> Void = { _ in }
+    ) async -> RunResult {
+        let environment = RunEnvironment(variables: ["TEMPOLOR_API_KEY": key, "USEAPI_TOKEN": token], clock: clock,
+                                         random: RandomSource(seed: seed), output: { log.append($0) })
+        var options = options(adjust)
+        if options.provider == .tempolor { options.provider = provider }
+        return await TempoBatchRun.run(manifest: manifestPath, options: options, environment: environment)
     }
 
-    /// How many create tasks the manifest plans (what at most may ever be paid for).
-    func plannedCreates(_ manifestPath: String) -> Int {
-        ManifestCompiler.compile(contentsOf: manifestPath, environment: [:], provider: .tempolor).graph?.count ?? -1
+    /// How many create calls the manifest plans on `provider` (what at most may ever be paid
+    /// for). useapi's stems are a download of the song's own job, not a create.
+    func plannedCreates(_ manifestPath: String, provider: Provider = .tempolor) -> Int {
+        guard let graph = Providers.compile(manifestPath, environment: [:], provider: provider).graph else { return -1 }
+        return graph.tasks.filter { provider != .useapi || $0.kind != .stems }.count
+    }
+
+    /// How many tasks the manifest expands to on `provider`.
+    func graphSize(_ manifestPath: String, provider: Provider = .tempolor) -> Int {
+        Providers.compile(manifestPath, environment: [:], provider: provider).graph?.count ?? -1
     }
 
     func ledger() throws -> Ledger {

@@ -1,4 +1,5 @@
 import Foundation
+import ProviderKit
 import Testing
 @testable import TemPolorClient
 import TemPolorSimulator
@@ -90,13 +91,13 @@ struct ClientTests {
     }
 
     @Test(arguments: [
-        (CallFault.http429, TemPolorError.Class.transient(retryAfter: 1)),
+        (CallFault.http429, FailureClass.transient(retryAfter: 1)),
         (.http500, .ambiguous),
         (.internalError, .transient(retryAfter: nil)),
         (.parallelLimit, .transient(retryAfter: nil)),
         (.dropBefore, .ambiguous),
     ])
-    func createFaultsAreClassified(fault: CallFault, expected: TemPolorError.Class) async throws {
+    func createFaultsAreClassified(fault: CallFault, expected: FailureClass) async throws {
         try await Self.withClient { client, simulator in
             await simulator.inject(fault, path: "/open-apis/v1/song/generate")
             do {
@@ -110,7 +111,7 @@ struct ClientTests {
     }
 
     @Test func businessCodesAreClassified() {
-        func classify(_ code: Int) -> TemPolorError.Class { TemPolorError(.business(code: code), "").classification(isCreate: true) }
+        func classify(_ code: Int) -> FailureClass { TemPolorError(.business(code: code), "").classification(isCreate: true) }
         #expect(classify(400002) == .fatal)
         #expect(classify(400003) == .permanent)
         #expect(classify(400004) == .permanent)

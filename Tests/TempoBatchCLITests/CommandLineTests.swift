@@ -35,6 +35,17 @@ struct CommandLineTests {
         #expect(result.stdout.contains("2 error(s)"))
     }
 
+    @Test func aProviderOverrideRefusesWhatThatProviderCannotDo() throws {
+        let ok = try BinaryRunner.run(["validate", "manifests/demo.yaml"])
+        #expect(ok.status == 0)
+        let refused = try BinaryRunner.run(["validate", "--provider", "useapi", "manifests/demo.yaml"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("manifests/demo.yaml:21:7: error: job 'owl-waltz' extends, but provider useapi has no extend route"), "\(refused.stderr)")
+        let plan = try BinaryRunner.run(["plan", "--provider", "useapi", "manifests/demo.yaml"])
+        #expect(plan.status == 2)
+        #expect(plan.stderr.contains("no extend route"))
+    }
+
     @Test func warningsAloneExitZero() throws {
         let file = try temporaryManifest("""
         version: 1

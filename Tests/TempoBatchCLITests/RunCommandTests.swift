@@ -157,6 +157,21 @@ struct RunCommandTests {
         #expect(status.stdout.contains("4 downloaded"))
     }
 
+    @Test func theUseAPIExampleRehearsesOnTheSimulatorWithoutAToken() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-useapi-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try BinaryRunner.run(["run", "manifests/useapi.yaml", "--simulator", "--output", folder.path], environment: ["USEAPI_TOKEN": ""])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("useapi.net routes"))
+        for name in ["song.mp3", "song.wav", "lyrics.txt", "stems/vocals.flac", "metadata.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("useapi-night/harbour-lights/Soul-v1/\(name)").path), "\(name)")
+        }
+        // Without --simulator and without a token, nothing starts.
+        let refused = try BinaryRunner.run(["run", "manifests/useapi.yaml", "--output", folder.path], environment: ["USEAPI_TOKEN": ""])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("USEAPI_TOKEN"))
+    }
+
     @Test func balancePrintsTheAccountBalanceAndNeverTheKey() async throws {
         let key = "Tempo-balance-test-key-777"
         let simulator = try await Simulator.start(key: key)

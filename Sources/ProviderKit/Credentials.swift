@@ -37,12 +37,3 @@ public enum Credentials {
         throw Missing(name: name, file: file)
     }
 }
-
-/// Removes a secret from text that is about to be printed or stored, wherever it appears.
-struct Redactor: Sendable {
-    let secrets: [String]
-
-    func clean(_ text: String) -> String {
-        secrets.filter { $0.count >= 4 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
-    }
-}

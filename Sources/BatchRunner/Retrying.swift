@@ -1,0 +1,25 @@
+import ProviderKit
+
+/// The one retry loop of the runner for idempotent calls (status checks, file locations,
+/// reconciliation look-ups): transient failures are tried again after the backoff, up to
+/// `attempts` calls in all; anything else, or the last failure, is thrown. Creates never go
+/// through here: whether they may be retried depends on what the failure means for money.
+struct Retrying: Sendable {
+    let attempts: Int
+    let backoff: Backoff
+    let clock: any RunnerClock
+    let random: RandomSource
+
+    func run<T: Sendable>(_ call: () async throws(ProviderError) -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await call()
+            } catch {
+                guard case .transient(let retryAfter) = error.failureClass, attempt + 1 < attempts else { throw error }
+                try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random))
+                attempt += 1
+            }
+        }
+    }
+}
