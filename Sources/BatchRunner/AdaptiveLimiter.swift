@@ -8,6 +8,8 @@ actor AdaptiveLimiter {
     private var inUse = 0
     /// Slots taken now.
     var inUseCount: Int { inUse }
+    /// Acquirers waiting for a slot now.
+    var waitingCount: Int { waiters.count }
     private var successes = 0
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextWaiter: UInt64 = 0

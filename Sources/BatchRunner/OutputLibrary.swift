@@ -65,8 +65,10 @@ struct OutputLibrary: Sendable {
     }
 
     /// Unpacks `zip` into `<folder>/stems/`. Every member is checked first (a plain file, a
-    /// relative path without `..`, a name that stays inside `stems/`), each is extracted through
-    /// a `.part` file with its CRC checked, then renamed.
+    /// relative path without `..`, a name that stays inside `stems/`; directory entries are
+    /// skipped, links and other special members refused), each is extracted to a `.part` file
+    /// with its CRC checked, and only when every member has passed are they all renamed: a bad
+    /// archive leaves no stem under a final name.
     func extractStems(zip: URL, into folder: URL) throws -> [(url: URL, written: PartFile.Written)] {
         let archive = try Archive(url: zip, accessMode: .read, pathEncoding: nil)
         let stemsFolder = folder.appendingPathComponent("stems", isDirectory: true)
@@ -81,7 +83,8 @@ struct OutputLibrary: Sendable {
         }
         guard !plan.isEmpty else { throw UnsafeArchive(member: "(empty archive)") }
         try FileManager.default.createDirectory(at: stemsFolder, withIntermediateDirectories: true)
-        var results: [(url: URL, written: PartFile.Written)] = []
+        var extracted: [(url: URL, file: PartFile)] = []
+        func discardAll() { for index in extracted.indices { extracted[index].file.discard() } }
         for (entry, name) in plan {
             let destination = stemsFolder.appendingPathComponent(name)
             var file = try PartFile(for: destination)
@@ -90,14 +93,18 @@ struct OutputLibrary: Sendable {
                 checksum = try archive.extract(entry, skipCRC32: false) { data in try file.write(data) }
             } catch {
                 file.discard()
+                discardAll()
                 throw error
             }
             guard checksum == entry.checksum, UInt64(file.size) == entry.uncompressedSize else {
                 file.discard()
-                throw ProviderError(.transient(retryAfter: nil), "stem \(entry.path) failed its CRC check")
+                discardAll()
+                throw ProviderError(.transient(retryAfter: nil), "stem \(entry.path) failed its CRC check; nothing was extracted")
             }
-            results.append((destination, try file.commit()))
+            extracted.append((destination, file))
         }
+        var results: [(url: URL, written: PartFile.Written)] = []
+        for index in extracted.indices { results.append((extracted[index].url, try extracted[index].file.commit())) }
         return results
     }
 

@@ -3,7 +3,6 @@ import BatchLedger
 public import BatchManifest
 public import Foundation
 public import ProviderKit
-import UnixSignals
 
 /// What `run` was asked to do.
 public struct RunOptions: Sendable {
@@ -36,8 +35,11 @@ public struct RunEnvironment: Sendable {
     public var random: RandomSource
     /// Receives progress lines (one per state change) and the summary.
     public var output: @Sendable (String) -> Void
-    /// Install SIGINT/SIGTERM handlers (the command line does; tests cancel instead).
+    /// Install SIGINT/SIGTERM handlers (the command line does).
     public var handleSignals: Bool
+    /// Signal numbers delivered to the run instead of (or without) real handlers: tests send
+    /// 2 or 15 here to interrupt a run in-process.
+    public var signals: AsyncStream<Int32>?
 
     public init(
         variables: [String: String], clock: any RunnerClock = SystemRunnerClock(), random: RandomSource = RandomSource(seed: UInt64.random(in: 1...UInt64.max)),
@@ -150,7 +152,8 @@ public enum Runner {
             providerOptions: manifest.providerOptions, resubmitAmbiguous: options.resubmitAmbiguous
         )
         let scheduler = RunScheduler(context: context, retryFailed: options.retryFailed)
-        let outcome = await runWithSignals(scheduler, context: context, grace: options.grace, handleSignals: environment.handleSignals)
+        let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
+        let outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals)
         try? await downloads.shutdown()
 
         // Tasks of a folder may have changed after its last download (a sibling blocked or
@@ -180,45 +183,5 @@ public enum Runner {
         if let limit = options.maxParallel { return limit }
         if manifest.concurrency.tasksWritten { return manifest.concurrency.tasks }
         return provider.suggestedConcurrency ?? manifest.concurrency.tasks
-    }
-
-    /// Runs the scheduler; the first SIGINT/SIGTERM stops new submissions and keeps tracking
-    /// paid-for work for `grace`, a second signal (or the end of the grace period) stops at once.
-    private static func runWithSignals(_ scheduler: RunScheduler, context: RunContext, grace: Duration, handleSignals: Bool) async -> RunScheduler.Result {
-        guard handleSignals else { return await scheduler.run() }
-        enum Event: Sendable {
-            case finished(RunScheduler.Result)
-            case firstSignal(Int32)
-            case stopNow
-            case watcherEnded
-        }
-        @Sendable func nextSignal() async -> Int32? {
-            for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
-                return signal == .sigint ? 2 : 15
-            }
-            return nil
-        }
-        return await withTaskGroup(of: Event.self) { group in
-            group.addTask { .finished(await scheduler.run()) }
-            group.addTask { await nextSignal().map(Event.firstSignal) ?? .watcherEnded }
-            while let event = await group.next() {
-                switch event {
-                case .finished(let result):
-                    group.cancelAll()
-                    return result
-                case .firstSignal(let number):
-                    await context.control.stop(.signal(number))
-                    context.progress.note("signal received: no new submissions; tracking paid-for work for up to \(grace) (signal again to stop now)")
-                    group.addTask { _ = await nextSignal(); return .stopNow }
-                    group.addTask { try? await Task.sleep(for: grace); return .stopNow }
-                case .stopNow:
-                    // Cancel everything; the scheduler still returns what it knows.
-                    group.cancelAll()
-                case .watcherEnded:
-                    continue
-                }
-            }
-            return RunScheduler.Result()
-        }
     }
 }

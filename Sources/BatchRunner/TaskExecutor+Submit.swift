@@ -89,6 +89,7 @@ extension TaskExecutor {
                         } catch {
                             let reason = "interrupted while waiting for a slot"
                             _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)
+                            context.progress.transition(task, .submitting, .pending, reason)
                             return await giveUp(.notSubmitted(reason), holdingSlot: false)
                         }
                     }
@@ -147,8 +148,8 @@ extension TaskExecutor {
         }
     }
 
-    /// Commits the answered item id. It is printed first, and the write is retried, so a paid
-    /// item can always be found again.
+    /// Commits the answered item id. Its line is printed first (so the id is in the log even if
+    /// the ledger cannot take it), then the write is retried, so a paid item can always be found.
     func recordSubmitted(
         _ task: GraphTask, itemIDs: [String],
         onFailure: (GenerationOutcome) async -> Result<TaskRecord, GenerationOutcome>
@@ -156,16 +157,17 @@ extension TaskExecutor {
         guard let itemID = itemIDs.first else {
             let reason = "the provider accepted the create call but named no item; it may have been paid for"
             _ = try? ledger.recordAmbiguous(task.key.hex, reason: reason, run: runID)
+            context.progress.transition(task, .submitting, .ambiguous, reason)
             return await onFailure(.ambiguous(reason))
         }
         let extra = itemIDs.dropFirst()
         var detail = "item \(itemID)"
         if !extra.isEmpty { detail += "; the provider also created \(extra.joined(separator: ", ")), which this task does not track" }
+        context.progress.transition(task, .submitting, .submitted, detail)
         var lastError: (any Error)?
         for _ in 0..<5 {
             do {
                 let submitted = try ledger.recordSubmitted(task.key.hex, itemID: itemID, run: runID, detail: detail)
-                context.progress.transition(task, .submitting, .submitted, detail)
                 await context.taskSlots.recordSuccess()
                 return .success(submitted)
             } catch {

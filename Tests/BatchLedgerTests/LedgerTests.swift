@@ -62,15 +62,18 @@ struct LedgerTests {
         try ledger.register([task("a")])
         _ = try ledger.recordSubmitting("a", run: try ledger.beginRun(manifest: "m"))
         let queue = try DatabaseQueue(path: path)
-        #expect(throws: (any Error).self) { try queue.write { db in try db.execute(sql: "UPDATE event SET detail = 'x'") } }
-        #expect(throws: (any Error).self) { try queue.write { db in try db.execute(sql: "DELETE FROM event") } }
+        for sql in ["UPDATE event SET detail = 'x'", "DELETE FROM event"] {
+            let error = #expect(throws: DatabaseError.self) { try queue.write { db in try db.execute(sql: sql) } }
+            #expect(error?.resultCode == .SQLITE_CONSTRAINT, "\(sql): \(String(describing: error))")
+        }
     }
 
     @Test func theSchemaRefusesUnknownStates() throws {
         let (ledger, path) = try temporaryLedger()
         try ledger.register([task("a")])
         let queue = try DatabaseQueue(path: path)
-        #expect(throws: (any Error).self) { try queue.write { db in try db.execute(sql: "UPDATE task SET state = 'done'") } }
+        let error = #expect(throws: DatabaseError.self) { try queue.write { db in try db.execute(sql: "UPDATE task SET state = 'done'") } }
+        #expect(error?.resultCode == .SQLITE_CONSTRAINT, "\(String(describing: error))")
     }
 
     @Test func submittingAtStartUpBecomesAmbiguous() throws {

@@ -204,6 +204,14 @@ struct InvalidManifestTests {
           - name: a
             song: { prompt: "x ${TEMPOLOR_API_KEY}" }
         """, line: 4, column: 21, message: "job 'a' song.prompt: ${TEMPOLOR_API_KEY} is an API credential; credentials never belong in a manifest"),
+        InvalidCase(name: "useapi token in a manifest", yaml: """
+        version: 1
+        defaults:
+          callback_url: "https://hooks.example.com/t?token=${USEAPI_TOKEN}"
+        jobs:
+          - name: a
+            song: { prompt: x }
+        """, line: 3, column: 17, message: "defaults.callback_url: ${USEAPI_TOKEN} is an API credential; credentials never belong in a manifest"),
         InvalidCase(name: "unclosed environment reference", yaml: """
         version: 1
         jobs:

@@ -43,13 +43,20 @@ struct CredentialsTests {
 
     @Test func backoffHasFullJitterAndHonoursRetryAfter() {
         let backoff = Backoff(initial: .seconds(2), max: .seconds(60))
-        let random = RandomSource(seed: 1)
+        let random = RandomSource(seed: 1), same = RandomSource(seed: 1)
         for attempt in 0..<10 {
-            let delay = backoff.delay(attempt: attempt, retryAfter: nil, random: random)
-            #expect(delay >= .zero && delay <= .seconds(min(60, 2 << attempt)))
+            // Exactly a uniform draw of [0, min(max, initial·2ⁿ)], to the millisecond.
+            let ceiling = Double(min(60, 2 << attempt))
+            let expected = Duration.milliseconds(Int64((ceiling * same.unit() * 1000).rounded()))
+            #expect(backoff.delay(attempt: attempt, retryAfter: nil, random: random) == expected)
         }
+        // Full jitter reaches up to the ceiling.
+        let draws = (0..<200).map { _ in backoff.delay(attempt: 5, retryAfter: nil, random: random) }
+        #expect(draws.max() ?? .zero > .seconds(54))
+        #expect(draws.min() ?? .seconds(60) < .seconds(6))
+        // Retry-After is honoured, and capped at 10 minutes.
         #expect(backoff.delay(attempt: 0, retryAfter: 30, random: random) >= .seconds(30))
-        #expect(backoff.delay(attempt: 0, retryAfter: 86_400, random: random) <= .seconds(600))
+        #expect(backoff.delay(attempt: 0, retryAfter: 86_400, random: random) == .seconds(600))
     }
 
     @Test func aFullLimitMakesTheNextTaskWaitUntilASlotIsReleased() async throws {
@@ -57,17 +64,18 @@ struct CredentialsTests {
         try await limiter.acquire()
         try await limiter.acquire()
         let third = Task { try await limiter.acquire(); return true }
-        try await Task.sleep(for: .milliseconds(50))
+        while await limiter.waitingCount < 1 { await Task.yield() }
         #expect(await limiter.inUseCount == 2, "the third acquire must still be waiting")
         await limiter.release()
         #expect(try await third.value)
         #expect(await limiter.inUseCount == 2)
         // A waiter that is cancelled gives up its place.
         let cancelled = Task { try await limiter.acquire() }
-        try await Task.sleep(for: .milliseconds(50))
+        while await limiter.waitingCount < 1 { await Task.yield() }
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         #expect(await limiter.inUseCount == 2)
+        #expect(await limiter.waitingCount == 0)
     }
 
     @Test func theAdaptiveLimitHalvesAndRecovers() async throws {

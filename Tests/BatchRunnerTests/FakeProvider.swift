@@ -22,13 +22,18 @@ actor FakeBackend {
     private(set) var reconciliations = 0
     /// The creates (1-based) whose answers are lost after the item was made.
     var losingAnswers: Set<Int> = []
+    /// The creates (1-based) that are accepted but name no item.
+    var namingNothing: Set<Int> = []
+    private(set) var callbackURLs: [String] = []
     /// Read during each create call, to prove the intent row is durable before it.
     var ledgerPath: String?
 
     func setLosingAnswers(_ creates: Set<Int>) { losingAnswers = creates }
+    func setNamingNothing(_ creates: Set<Int>) { namingNothing = creates }
     func setLedgerPath(_ path: String) { ledgerPath = path }
 
-    func create(_ submission: Submission) throws(ProviderError) -> String {
+    func create(_ submission: Submission) throws(ProviderError) -> String? {
+        callbackURLs.append(submission.callbackURL)
         if let ledgerPath {
             let ledger = try? Ledger.open(at: ledgerPath)
             statesDuringSubmit.append((try? ledger?.task(submission.reference))??.state)
@@ -37,7 +42,7 @@ actor FakeBackend {
         let id = "fake-\(creates)"
         items[id] = Item(reference: submission.reference, kind: submission.kind)
         if losingAnswers.contains(creates) { throw ProviderError(.ambiguous, "fake: the answer was lost") }
-        return id
+        return namingNothing.contains(creates) ? nil : id
     }
 
     func check(_ ids: [String]) -> [String: Int] {
@@ -68,7 +73,8 @@ struct FakeProvider: GenerationProvider {
     }
 
     func submit(_ submission: Submission) async throws(ProviderError) -> [ItemRef] {
-        [ItemRef(id: try await backend.create(submission), kind: submission.kind, chain: submission.chain)]
+        guard let id = try await backend.create(submission) else { return [] }
+        return [ItemRef(id: id, kind: submission.kind, chain: submission.chain)]
     }
 
     func statusGroups(_ refs: [ItemRef]) -> [[ItemRef]] {
@@ -94,15 +100,38 @@ struct FakeProvider: GenerationProvider {
     }
 }
 
-/// Serves a few bytes that pass the mp3 check, at `/files/<anything>`, on loopback port 0.
+/// How many requests a server is answering at once, and the most it ever answered at once.
+final class InFlight: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = 0
+    private var peak = 0
+    private var total = 0
+
+    var max: Int { lock.withLock { peak } }
+    /// Requests seen in all.
+    var entered: Int { lock.withLock { total } }
+    func enter() { lock.withLock { current += 1; total += 1; peak = Swift.max(peak, current) } }
+    func leave() { lock.withLock { current -= 1 } }
+}
+
+/// Serves a few bytes that pass the mp3 check at `/files/<anything>` on loopback port 0 (or
+/// the routes of `router`), holding each answer for `hold` so overlapping requests show.
 enum FakeFileServer {
     static let mp3 = Data([0xFF, 0xFB, 0x90, 0x00] + [UInt8](repeating: 0, count: 413))
 
-    static func with<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
-        let router = Router()
-        router.get("/files/:name") { _, _ in
-            Response(status: .ok, headers: [.contentType: "audio/mpeg"], body: .init(byteBuffer: ByteBuffer(bytes: mp3)))
-        }
+    static func with<T: Sendable>(
+        router: Router<BasicRequestContext>? = nil, hold: Duration = .zero, inFlight: InFlight = InFlight(), _ body: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        let router = router ?? {
+            let router = Router()
+            router.get("/files/:name") { _, _ in
+                inFlight.enter()
+                defer { inFlight.leave() }
+                if hold > .zero { try await Task.sleep(for: hold) }
+                return Response(status: .ok, headers: [.contentType: "audio/mpeg"], body: .init(byteBuffer: ByteBuffer(bytes: mp3)))
+            }
+            return router
+        }()
         let (started, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })

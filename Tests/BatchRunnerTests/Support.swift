@@ -29,11 +29,14 @@ final class OutputLog: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     private var trigger: (predicate: (String) -> Bool, count: Int, action: () -> Void)?
+    private var observer: ((String) -> Void)?
 
     var all: [String] { lock.withLock { lines } }
     var text: String { all.joined(separator: "\n") }
 
     func append(_ line: String) {
+        // Called synchronously, before the runner goes on: it sees the ledger as the line saw it.
+        lock.withLock { observer }?(line)
         let action: (() -> Void)? = lock.withLock {
             lines.append(line)
             guard var pending = trigger, pending.predicate(line) else { return nil }
@@ -44,6 +47,9 @@ final class OutputLog: @unchecked Sendable {
         }
         action?()
     }
+
+    /// Calls `observe` with every line, as it is written.
+    func observe(_ observe: @escaping (String) -> Void) { lock.withLock { observer = observe } }
 
     /// Calls `action` once, on the `count`-th line matching `predicate`.
     func onLine(count: Int = 1, where predicate: @escaping (String) -> Bool, _ action: @escaping () -> Void) {

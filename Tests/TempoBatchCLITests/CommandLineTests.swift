@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("The tempo-batch binary")
+@Suite("The tempo-batch binary", .timeLimit(.minutes(2)))
 struct CommandLineTests {
     private func temporaryManifest(_ text: String) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-cli-\(UUID().uuidString)")

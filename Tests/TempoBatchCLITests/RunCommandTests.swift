@@ -4,7 +4,7 @@ import Testing
 import FoundationNetworking
 #endif
 
-@Suite("tempo-batch run as a process")
+@Suite("tempo-batch run as a process", .timeLimit(.minutes(3)))
 struct RunCommandTests {
     typealias LineReader = SimulateCommandTests.LineReader
 
@@ -28,10 +28,10 @@ struct RunCommandTests {
         let base: String
         let reader: LineReader
 
-        static func start(key: String) async throws -> Simulator {
+        static func start(key: String, timeScale: Double = 0.02) async throws -> Simulator {
             let process = Process()
             process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
-            process.arguments = ["simulate", "--port", "0", "--time-scale", "0.02", "--api-key", key, "--seed", "5"]
+            process.arguments = ["simulate", "--port", "0", "--time-scale", String(timeScale), "--api-key", key, "--seed", "5"]
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe
@@ -76,9 +76,12 @@ struct RunCommandTests {
 
     func runToEnd(_ manifest: String, base: String, output: URL, key: String, extra: [String] = []) async throws -> (Int32, String) {
         let (process, reader) = try startRun(manifest, base: base, output: output, key: key, extra: extra)
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        try await Task.sleep(for: .milliseconds(50))
-        return (process.terminationStatus, reader.text)
+        let deadline = ContinuousClock.now + .seconds(120)
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { kill(process.processIdentifier, SIGKILL); break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (process.terminationStatus, try await reader.all())
     }
 
     func partFiles(under folder: URL) -> [String] {
@@ -99,6 +102,7 @@ struct RunCommandTests {
         let output = folder.appendingPathComponent("library")
 
         let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key)
+        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
         _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
         _ = try await reader.waitFor("→ downloaded", timeout: .seconds(30))
         kill(runner.processIdentifier, SIGKILL)
@@ -109,8 +113,9 @@ struct RunCommandTests {
         var (status, log) = try await runToEnd(manifest, base: simulator.base, output: output, key: key)
         #expect([0, 4].contains(status), "\(log)")
         #expect((try await simulator.stats())["accepted_creates_total"] as? Int ?? .max <= Self.planned)
+        // Exit 4 exactly when the kill left a submission ambiguous, and the log says so.
+        #expect((status == 4) == log.contains("→ ambiguous"), "\(log)")
         if status == 4 {
-            #expect(log.contains("ambiguous"))
             (status, log) = try await runToEnd(manifest, base: simulator.base, output: output, key: key, extra: ["--resubmit-ambiguous"])
         }
         #expect(status == 0, "\(log)")
@@ -129,6 +134,7 @@ struct RunCommandTests {
         let output = folder.appendingPathComponent("library")
 
         let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key, extra: ["--grace", "20"])
+        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
         _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
         runner.interrupt()
         while runner.isRunning { try await Task.sleep(for: .milliseconds(20)) }
@@ -140,6 +146,66 @@ struct RunCommandTests {
         let (status, log) = try await runToEnd(manifest, base: simulator.base, output: output, key: key)
         #expect(status == 0, "\(log)")
         #expect((try await simulator.stats())["accepted_creates_total"] as? Int == Self.planned)
+    }
+
+    /// The task lines of `tempo-batch status`: how many tasks are in `state`.
+    func count(_ state: String, output: URL) throws -> Int {
+        let status = try BinaryRunner.run(["status", "--output", output.path])
+        let counts = status.stdout.split(separator: "\n").dropFirst().first ?? ""
+        for part in counts.split(separator: ",") {
+            let words = part.split(separator: " ")
+            if words.count == 2, words[1] == state { return Int(words[0]) ?? 0 }
+        }
+        return 0
+    }
+
+    /// SIGTERM is a first signal like SIGINT: new submissions stop, the paid-for items are
+    /// tracked to the end within the grace period, and the exit code is 143.
+    @Test
+    func sigtermKeepsTrackingPaidWorkThenExits143() async throws {
+        let key = "Tempo-process-test-key-1515"
+        let simulator = try await Simulator.start(key: key)
+        defer { simulator.stop() }
+        let (folder, manifest) = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("library")
+
+        let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key, extra: ["--grace", "60"])
+        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
+        runner.terminate()
+        runner.waitUntilExit()
+        #expect(runner.terminationStatus == 143, "\(reader.text)")
+        #expect(reader.text.contains("signal received: no new submissions"))
+        // Everything paid for before the signal was tracked to the end: nothing is left in flight.
+        #expect(try count("submitted", output: output) == 0, "\(reader.text)")
+        #expect(try count("running", output: output) == 0)
+        #expect(try count("downloaded", output: output) >= 1)
+    }
+
+    /// A second signal stops at once, without waiting for the grace period: paid work stays
+    /// submitted in the ledger for the next run.
+    @Test
+    func aSecondSignalStopsAtOnce() async throws {
+        let key = "Tempo-process-test-key-2626"
+        // Real time: a song takes 40 s here, far longer than this test waits.
+        let simulator = try await Simulator.start(key: key, timeScale: 1)
+        defer { simulator.stop() }
+        let (folder, manifest) = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("library")
+
+        let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key, extra: ["--grace", "600"])
+        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
+        runner.interrupt()
+        _ = try await reader.waitFor("signal received", timeout: .seconds(30))
+        let signalled = ContinuousClock.now
+        runner.interrupt()
+        runner.waitUntilExit()
+        #expect(ContinuousClock.now - signalled < .seconds(30), "the second signal waited for the grace period")
+        #expect(runner.terminationStatus == 130, "\(reader.text)")
+        #expect(try count("submitted", output: output) + (try count("running", output: output)) >= 1, "paid work left for the next run")
     }
 
     @Test func theREADMEDemoRunsOnTheBuiltInSimulator() async throws {

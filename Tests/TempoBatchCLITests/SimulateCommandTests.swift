@@ -4,22 +4,35 @@ import Testing
 import FoundationNetworking
 #endif
 
-@Suite("tempo-batch simulate")
+@Suite("tempo-batch simulate", .timeLimit(.minutes(2)))
 struct SimulateCommandTests {
     /// Reads lines from a pipe as they arrive.
     final class LineReader: @unchecked Sendable {
         private let lock = NSLock()
         private var buffer = ""
+        private var ended = false
 
         init(_ pipe: Pipe) {
             pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
                 let data = handle.availableData
-                guard let self, !data.isEmpty else { return }
-                lock.withLock { buffer += String(decoding: data, as: UTF8.self) }
+                guard let self else { return }
+                lock.withLock {
+                    if data.isEmpty { ended = true } else { buffer += String(decoding: data, as: UTF8.self) }
+                }
             }
         }
 
         var text: String { lock.withLock { buffer } }
+
+        /// Everything, once the writer closed its end (the process exited and its output is read).
+        func all(timeout: Duration = .seconds(20)) async throws -> String {
+            let deadline = ContinuousClock.now + timeout
+            while !lock.withLock({ ended }) {
+                guard ContinuousClock.now < deadline else { throw CocoaError(.fileReadUnknown) }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return text
+        }
 
         func waitFor(_ needle: String, timeout: Duration = .seconds(20)) async throws -> String {
             let deadline = ContinuousClock.now + timeout
