@@ -2,6 +2,7 @@ import BatchLedger
 import BatchManifest
 import Foundation
 import Hummingbird
+import Logging
 import ProviderKit
 
 /// An in-memory provider that proves the seam on its own: no TemPolor or useapi code runs.
@@ -133,8 +134,10 @@ enum FakeFileServer {
             return router
         }()
         let (started, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "tempo-batch.tests.files")
+        logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { try await app.runService() }
             var iterator = started.makeAsyncIterator()

@@ -8,12 +8,13 @@ import TemPolorSimulator
 struct ClientTests {
     static func withClient<T: Sendable>(
         key: String = "Tempo-simulator-key", _ adjust: (inout SimulatorConfiguration) -> Void = { _ in },
+        clock: any SimulatorClock = SystemSimulatorClock(),
         _ body: @Sendable (TemPolorClient, TemPolorSimulator) async throws -> T
     ) async throws -> T {
         var configuration = SimulatorConfiguration()
         configuration.timeScale = 0.001
         adjust(&configuration)
-        let simulator = TemPolorSimulator(configuration: configuration)
+        let simulator = TemPolorSimulator(configuration: configuration, clock: clock)
         let http = TemPolorClient.makeHTTPClient()
         defer { _ = http }
         do {
@@ -29,17 +30,26 @@ struct ClientTests {
     }
 
     @Test func createsAndQueriesEveryKind() async throws {
-        try await Self.withClient { client, _ in
+        let clock = ManualSimulatorClock()
+        // Time scale 1: a song is final 55 s after its create, lyrics after 8 s, an instrumental after 55 s.
+        try await Self.withClient({ $0.timeScale = 1 }, clock: clock) { client, _ in
             let song = try #require(try await client.generateSong(prompt: "owls", model: "TemPolor v3.5", lyrics: "[verse]\nhi", voiceID: nil, callbackURL: "https://x.invalid/cb").first)
             let lyrics = try #require(try await client.generateLyrics(prompt: "sea", songModel: nil, callbackURL: "https://x.invalid/cb").first)
             let bed = try #require(try await client.generateInstrumental(prompt: "piano", model: "TemPolor i3", callbackURL: "https://x.invalid/cb").first)
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await client.songs([song]).first?.status == "running")
+            clock.advance(by: 56)
             let songs = try await client.songs([song])
+            #expect(songs.map(\.itemID) == [song])
             #expect(songs.first?.status == "succeeded")
             #expect(songs.first?.audioURL?.hasPrefix("http://127.0.0.1") == true)
+            #expect(songs.first?.audioHiURL?.hasPrefix("http://127.0.0.1") == true)
             #expect(songs.first?.lyricsSections.isEmpty == false)
-            #expect(try await client.lyrics([lyrics]).first?.text?.isEmpty == false)
-            #expect(try await client.instrumentals([bed]).first?.audioHiURL != nil)
+            let lyricsItems = try await client.lyrics([lyrics])
+            #expect(lyricsItems.first?.status == "succeeded")
+            #expect(lyricsItems.first?.text?.isEmpty == false)
+            let beds = try await client.instrumentals([bed])
+            #expect(beds.first?.status == "succeeded")
+            #expect(beds.first?.audioHiURL?.hasPrefix("http://127.0.0.1") == true, "\(String(describing: beds.first?.audioHiURL))")
             let extended = try await client.extend(.song, itemID: song, startTime: 20, lyrics: "[outro]\nbye", callbackURL: "https://x.invalid/cb")
             #expect(extended.count == 1 && extended.first != song)
             #expect(try await client.balance() > 0)
@@ -57,7 +67,8 @@ struct ClientTests {
         #expect(item.duration == 96.5)
         #expect(item.audioURL == nil)
         #expect(item.lyricsSections == [LyricsSection(start: 1, end: 2.5, text: "hi")])
-        #expect(item.raw["brand_new"] != nil)
+        let brandNew = try #require(JSONValue.parse(#"{"x": [1, 2]}"#))
+        #expect(item.raw["brand_new"] == brandNew, "unknown fields are kept as they came")
     }
 
     @Test func aRefusedConnectionIsKnownNotToHaveBeenSent() async throws {
@@ -93,6 +104,7 @@ struct ClientTests {
     @Test(arguments: [
         (CallFault.http429, FailureClass.transient(retryAfter: 1)),
         (.http500, .ambiguous),
+        (.http502, .ambiguous),
         (.internalError, .transient(retryAfter: nil)),
         (.parallelLimit, .transient(retryAfter: nil)),
         (.dropBefore, .ambiguous),

@@ -64,51 +64,82 @@ struct CallbackTests {
         }
     }
 
-    static func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+    /// Moves simulated time on by `seconds`, then delivers every callback due by then (and what
+    /// those deliveries made due) and waits until none is in flight. With the clock standing
+    /// still, nothing more is sent until the next step, so counts taken afterwards are final.
+    static func step(_ sim: Harness, _ clock: ManualSimulatorClock, by seconds: TimeInterval) async {
+        clock.advance(by: seconds)
+        await CallbackDispatcher(stepping: sim.simulator, baseURL: sim.baseURL.absoluteString).deliverDue()
     }
+
+    /// Longer than any retry wait (the 16x cap of the 5 s retry interval), and than any stage.
+    static let pastEveryRetry: TimeInterval = 3600
 
     @Test func songCallbacksArriveInOrderAndAreRetriedUntilSuccess() async throws {
         try await Self.withReceiver(refusals: 2) { receiver, hook in
-            try await Harness.with(Harness.configuration { $0.timeScale = 0.002 }) { sim in
+            let clock = ManualSimulatorClock()
+            try await Harness.with(clock: clock) { sim in
                 let created = try await sim.post("song/generate", ["prompt": "x", "model": "TemPolor v3.5", "lyrics": "[verse]\nhello", "callback_url": hook])
-                try await Self.waitUntil { await receiver.received.count >= 5 }
-                try await Task.sleep(for: .milliseconds(200))
+                #expect(created.status == 200000, "\(created.json)")
+                await Self.step(sim, clock, by: 39)
+                #expect(await receiver.events.isEmpty, "nothing is sent before the mp3 is ready (40 s)")
+                await Self.step(sim, clock, by: 2)
+                #expect(await receiver.events == ["audio_complete"])
+                // Refused: retried 5 s later, not before.
+                await Self.step(sim, clock, by: 4.5)
+                #expect(await receiver.events.count == 1)
+                await Self.step(sim, clock, by: 1)
+                #expect(await receiver.events == ["audio_complete", "audio_complete"])
+                // Refused again: the wait doubles to 10 s.
+                await Self.step(sim, clock, by: 9)
+                #expect(await receiver.events.count == 2)
+                // Accepted at last; by then the WAV and the lyric timings are ready too, sent once each.
+                await Self.step(sim, clock, by: 1.5)
                 let events = await receiver.events
-                // audio_complete comes first and is sent again until the receiver says success;
-                // then the other two, once each.
                 #expect(Array(events.prefix(3)) == ["audio_complete", "audio_complete", "audio_complete"])
                 #expect(Set(events.dropFirst(3)) == ["wav_complete", "lrcsections_complete"])
                 #expect(events.count == 5)
+                // Accepted callbacks are never sent again, however long the simulator runs.
+                await Self.step(sim, clock, by: Self.pastEveryRetry)
+                await Self.step(sim, clock, by: Self.pastEveryRetry)
+                #expect(await receiver.events.count == 5)
                 let stats = try await sim.stats()
                 #expect(stats["callbacks_delivered"] as? Int == 3)
                 #expect(stats["callback_attempts"] as? Int == 5)
-                #expect(await receiver.received.allSatisfy { $0.itemID == created.itemID && $0.kind == "songs" })
+                let received = await receiver.received
+                #expect(received.count == 5)
+                #expect(received.allSatisfy { $0.itemID == created.itemID && $0.kind == "songs" })
             }
         }
     }
 
     @Test func lyricsAndStemsCallbacksComeOnce() async throws {
         try await Self.withReceiver(refusals: 0) { receiver, hook in
-            try await Harness.with(Harness.configuration { $0.timeScale = 0.002 }) { sim in
-                _ = try await sim.post("lyrics/generate", ["prompt": "sea", "callback_url": hook])
-                _ = try await sim.post("stems", ["url": "https://cdn.example.com/a.mp3", "callback_url": hook])
-                try await Self.waitUntil { await receiver.received.count >= 2 }
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(await receiver.received.map(\.kind).sorted() == ["lyrics", "stems"])
+            let clock = ManualSimulatorClock()
+            try await Harness.with(clock: clock) { sim in
+                let lyrics = try await sim.post("lyrics/generate", ["prompt": "sea", "callback_url": hook])
+                let stems = try await sim.post("stems", ["url": "https://cdn.example.com/a.mp3", "callback_url": hook])
+                #expect(lyrics.status == 200000 && stems.status == 200000)
+                // Lyrics take 8 s, stems 30 s.
+                await Self.step(sim, clock, by: 9)
+                #expect(await receiver.received.map(\.kind) == ["lyrics"])
+                await Self.step(sim, clock, by: 22)
+                #expect(await receiver.received.map(\.kind) == ["lyrics", "stems"])
+                await Self.step(sim, clock, by: Self.pastEveryRetry)
+                await Self.step(sim, clock, by: Self.pastEveryRetry)
+                #expect(await receiver.received.map(\.kind) == ["lyrics", "stems"])
+                #expect(try await sim.stats()["callback_attempts"] as? Int == 2)
             }
         }
     }
 
     @Test func nonLoopbackCallbacksAreNeverCalled() async throws {
-        try await Harness.with(Harness.configuration { $0.timeScale = 0.002 }) { sim in
+        let clock = ManualSimulatorClock()
+        try await Harness.with(clock: clock) { sim in
             let id = try await sim.createSong()
-            _ = try await sim.waitFor("song", id, statuses: ["succeeded"])
-            try await Task.sleep(for: .milliseconds(200))
+            await Self.step(sim, clock, by: 100)
+            #expect(try await sim.query("song", [id]).first?["status"] as? String == "succeeded")
+            await Self.step(sim, clock, by: Self.pastEveryRetry)
             #expect(try await sim.stats()["callback_attempts"] as? Int == 0)
         }
         #expect(CallbackTarget.isLoopback("http://127.0.0.1:9/x"))

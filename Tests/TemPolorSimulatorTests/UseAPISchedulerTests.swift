@@ -78,6 +78,7 @@ struct UseAPISchedulerTests {
                 #expect(page.status == 200, "\(page.object)")
                 #expect(page.object.keys.sorted() == ["cursor", "hasNext", "records"])
                 let records = try #require(page.object["records"] as? [[String: Any]])
+                #expect(records.count == min(3, ids.count - seen.count), "page \(pages + 1) holds \(records.count) records")
                 #expect(records.allSatisfy { $0["replyRef"] == nil && $0["status"] as? Int == 0 })
                 seen += records.map { $0["job_id"] as? String ?? "" }
                 cursor = page.object["cursor"] as? String ?? ""

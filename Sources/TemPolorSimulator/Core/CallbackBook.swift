@@ -33,6 +33,10 @@ struct CallbackBook: Sendable {
         return result
     }
 
+    /// Whether some delivery has been handed out by ``due(now:maxAttempts:item:events:)`` and not
+    /// finished yet.
+    var hasInFlight: Bool { progress.values.contains { !$0.inFlight.isEmpty } }
+
     /// Records one attempt; a failed one is retried after `backoff(attempts)`.
     mutating func finished(itemID: String, event: String, delivered: Bool, now: Date, backoff: (Int) -> TimeInterval) {
         guard var entry = progress[itemID] else { return }

@@ -15,23 +15,60 @@ struct CallbackDispatcher: Service {
     var tick: Duration = .milliseconds(20)
 
     func run() async throws {
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2), read: .seconds(5)))
-        configuration.redirectConfiguration = .disallow
-        configuration.connectionPool.retryConnectionEstablishment = false
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let format = self.format
+        let client = Self.makeClient()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                let due = await state.dueCallbacks { item, now in format(item.surface).events(item, now) }
-                await withTaskGroup(of: Void.self) { group in
-                    for callback in due {
-                        group.addTask { await deliver(callback, client: client) }
-                    }
-                }
+                await deliverDue(client: client)
                 try? await Task.sleep(for: tick)
             }
         }
         try? await client.shutdown()
+    }
+
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2), read: .seconds(5)))
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// One look for due callbacks: sends each callback due at the clock's current time once, all
+    /// at the same time, and returns when their answers are in. Returns how many were sent.
+    @discardableResult
+    func deliverDue(client: HTTPClient) async -> Int {
+        let format = self.format
+        let due = await state.dueCallbacks { item, now in format(item.surface).events(item, now) }
+        await deliver(due, client: client)
+        return due.count
+    }
+
+    /// Steps callbacks by hand (tests, with a ``ManualSimulatorClock``): sends what is due at the
+    /// clock's current time, then what that made due (the next event of an item whose event was
+    /// accepted), until nothing is due and no delivery is in flight, including deliveries the
+    /// running dispatcher's own loop started. With a clock that stands still, nothing more goes
+    /// out until the clock is advanced.
+    func deliverDue() async {
+        let client = Self.makeClient()
+        let format = self.format
+        while true {
+            let (due, busy) = await state.dueCallbacksAndWhetherBusy { item, now in format(item.surface).events(item, now) }
+            if due.isEmpty {
+                if !busy { break }
+                // Another loop's delivery is still out: wait for it to be answered.
+                try? await Task.sleep(for: .milliseconds(2))
+                continue
+            }
+            await deliver(due, client: client)
+        }
+        try? await client.shutdown()
+    }
+
+    private func deliver(_ due: [SimulatorState.DueCallback], client: HTTPClient) async {
+        await withTaskGroup(of: Void.self) { group in
+            for callback in due {
+                group.addTask { await deliver(callback, client: client) }
+            }
+        }
     }
 
     private func deliver(_ callback: SimulatorState.DueCallback, client: HTTPClient) async {
@@ -54,6 +91,30 @@ struct CallbackDispatcher: Service {
         }
         log("callback \(callback.event) \(callback.itemID) -> \(delivered ? "success" : "retry later")")
         await state.callbackFinished(callback, delivered: delivered)
+    }
+}
+
+extension CallbackDispatcher {
+    /// The callback formats of a simulator's surfaces.
+    static func formats(_ configuration: SimulatorConfiguration) -> @Sendable (Surface) -> CallbackFormat {
+        let useapi = CallbackFormat.useapi(configuration)
+        return { $0 == .useapi ? useapi : .openAPI }
+    }
+
+    /// A dispatcher for a running simulator's state and formats, to step its callbacks by hand
+    /// with ``deliverDue()``; `baseURL` is the simulator's (for signed URLs in bodies).
+    init(stepping simulator: TemPolorSimulator, baseURL: String) {
+        self.init(state: simulator.state, baseURL: { baseURL }, format: Self.formats(simulator.configuration),
+                  log: simulator.configuration.log)
+    }
+}
+
+extension SimulatorState {
+    /// ``dueCallbacks(events:)``, and whether a delivery handed out earlier is still in flight,
+    /// as one step: when neither, nothing is left to deliver at the clock's current time.
+    func dueCallbacksAndWhetherBusy(events: @Sendable (SimulatedItem, Date) -> [String]) -> (due: [DueCallback], busy: Bool) {
+        let busy = callbacks.hasInFlight
+        return (dueCallbacks(events: events), busy)
     }
 }
 

@@ -100,9 +100,8 @@ public struct TemPolorSimulator: Sendable {
             },
             logger: logger
         )
-        let useapi = CallbackFormat.useapi(configuration)
         let dispatcher = CallbackDispatcher(
-            state: state, baseURL: { bound.get() }, format: { $0 == .useapi ? useapi : .openAPI }, log: configuration.log
+            state: state, baseURL: { bound.get() }, format: CallbackDispatcher.formats(configuration), log: configuration.log
         )
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: dispatcher)],
