@@ -40,17 +40,7 @@ struct DownloadTests {
             // The service names members after the work: "<name>_<stem>.flac".
             #expect(names == ["An_Owl_s_Waltz_Pop_bass.flac", "An_Owl_s_Waltz_Pop_drums.flac", "An_Owl_s_Waltz_Pop_original.flac",
                               "An_Owl_s_Waltz_Pop_other.flac", "An_Owl_s_Waltz_Pop_vocals.flac"])
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stems-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            for entry in archive {
-                var data = Data()
-                _ = try archive.extract(entry) { data.append($0) }
-                let file = folder.appendingPathComponent(entry.path)
-                try data.write(to: file)
-                #expect(AudioDecoding.problem(file) == nil)
-                #expect(abs(try AudioDecoding.seconds(file) - 12) < 0.01)
-            }
+            try Harness.expectDecodableStems(archive, seconds: 12)
         }
     }
 

@@ -3,6 +3,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 @testable import TemPolorSimulator
+import Testing
+import TestSupport
+import ZIPFoundation
 
 /// A running simulator plus an HTTP client that talks to it over loopback.
 struct Harness: Sendable {
@@ -113,3 +116,22 @@ struct Failure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+extension Harness {
+    /// Every member of a stems archive decodes (sox, `flac -t`) and lasts `seconds`.
+    static func expectDecodableStems(_ archive: Archive, seconds: Double) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stems-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var members = 0
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            let file = folder.appendingPathComponent(entry.path)
+            try data.write(to: file)
+            #expect(AudioDecoding.problem(file) == nil)
+            #expect(abs(try AudioDecoding.seconds(file) - seconds) < 0.01)
+            members += 1
+        }
+        #expect(members == 5)
+    }
+}
