@@ -11,6 +11,7 @@ import NIOCore
 struct Downloader: Sendable {
     let http: HTTPClient
     let timeout: Duration
+    var activity: (any RunActivity)?
 
     /// A client for result files: unlike API calls, CDN downloads may redirect.
     static func makeHTTPClient() -> HTTPClient {
@@ -23,6 +24,11 @@ struct Downloader: Sendable {
     /// Downloads `url` to `destination`. Throws a ``ProviderError``: transient for truncated
     /// or failed transfers, `urlExpired` for HTTP 403 (a signed URL past its time).
     func download(_ url: String, to destination: URL) async throws -> PartFile.Written {
+        guard let activity else { return try await fetch(url, to: destination) }
+        return try await activity.during { try await fetch(url, to: destination) }
+    }
+
+    private func fetch(_ url: String, to destination: URL) async throws -> PartFile.Written {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         let response: HTTPClientResponse

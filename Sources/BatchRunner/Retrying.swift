@@ -9,6 +9,15 @@ struct Retrying: Sendable {
     let backoff: Backoff
     let clock: any RunnerClock
     let random: RandomSource
+    /// Activity its caller holds, given back while it sleeps (the poll round's).
+    var held: (any RunActivity)?
+
+    /// The same retries for a caller that holds `activity` around them.
+    func holding(_ activity: (any RunActivity)?) -> Retrying {
+        var copy = self
+        copy.held = activity
+        return copy
+    }
 
     func run<T: Sendable>(_ call: () async throws(ProviderError) -> T) async throws -> T {
         var attempt = 0
@@ -17,6 +26,8 @@ struct Retrying: Sendable {
                 return try await call()
             } catch {
                 guard case .transient(let retryAfter) = error.failureClass, attempt + 1 < attempts else { throw error }
+                held?.end()
+                defer { held?.begin() }
                 try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random))
                 attempt += 1
             }

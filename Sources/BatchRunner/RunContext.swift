@@ -33,6 +33,9 @@ struct RunContext: Sendable {
     let providerOptions: [String: String]
     /// The user consented, for this run, to pay again for ambiguous tasks.
     let resubmitAmbiguous: Bool
+    /// Hears when the run's tasks are at work and when they only wait (a test clock advances
+    /// only while every task waits); nil in production.
+    let activity: (any RunActivity)?
     /// Sent when the manifest names no `callback_url`: the API requires one, and `.invalid`
     /// never resolves, so nobody receives it. Polling is the source of truth either way.
     static let placeholderCallbackURL = "https://callbacks.invalid/tempo-batch"
@@ -40,11 +43,26 @@ struct RunContext: Sendable {
     /// Sleeps for the backoff of `attempt`; false when the run was cancelled meanwhile.
     func pause(attempt: Int, retryAfter: Double?) async -> Bool {
         do {
-            try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random))
+            try await idle { try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random)) }
             return true
         } catch {
             return false
         }
+    }
+
+    /// Runs the work of a task (generation or download): the task counts as at work until it
+    /// returns, except while it waits in ``idle(_:)``.
+    func working<T>(_ work: () async -> T) async -> T {
+        activity?.begin()
+        defer { activity?.end() }
+        return await work()
+    }
+
+    /// Waits for another task, a slot or the clock: meanwhile this task is not at work.
+    func idle<T>(_ wait: () async throws -> T) async rethrows -> T {
+        activity?.end()
+        defer { activity?.begin() }
+        return try await wait()
     }
 
     /// A reference to the item a task made.

@@ -26,6 +26,10 @@ struct RunScheduler: Sendable {
     }
 
     func run() async -> Result {
+        await context.working { await schedule() }
+    }
+
+    private func schedule() async -> Result {
         let executor = TaskExecutor(context: context)
         let graph = context.graph
         let ledger = context.ledger
@@ -95,7 +99,7 @@ struct RunScheduler: Sendable {
             for key in needsGeneration where isReady(key) { startGeneration(key) }
             for key in needsDownload { startDownload(key) }
 
-            while active > 0, let completion = await group.next() {
+            while active > 0, let completion = await context.idle({ await group.next() }) {
                 switch completion {
                 case .poller:
                     continue

@@ -40,6 +40,8 @@ public struct RunEnvironment: Sendable {
     /// Signal numbers delivered to the run instead of (or without) real handlers: tests send
     /// 2 or 15 here to interrupt a run in-process.
     public var signals: AsyncStream<Int32>?
+    /// Told about every provider call and download (a test clock advances only between them).
+    public var activity: (any RunActivity)?
 
     public init(
         variables: [String: String], clock: any RunnerClock = SystemRunnerClock(), random: RandomSource = RandomSource(seed: UInt64.random(in: 1...UInt64.max)),
@@ -80,8 +82,9 @@ public enum Runner {
 
     /// Runs the graph against any provider: lock, ledger, schedule, report.
     public static func execute(
-        _ manifest: Manifest, _ graph: TaskGraph, provider: any GenerationProvider, options: RunOptions, environment: RunEnvironment
+        _ manifest: Manifest, _ graph: TaskGraph, provider base: any GenerationProvider, options: RunOptions, environment: RunEnvironment
     ) async -> RunResult {
+        let provider: any GenerationProvider = environment.activity.map { ReportedProvider(base: base, activity: $0) } ?? base
         let rootPath = options.outputRoot ?? manifest.output.root
         let root = URL(fileURLWithPath: rootPath, isDirectory: true).standardizedFileURL
         let stateFolder = root.appendingPathComponent(".tempo-batch", isDirectory: true)
@@ -140,16 +143,17 @@ public enum Runner {
         let interval = options.pollInterval ?? .seconds(5)
         let context = RunContext(
             manifest: manifest, graph: graph, ledger: ledger, runID: runID, provider: provider,
-            poller: StatusPoller(provider: provider, clock: environment.clock, interval: interval, retrying: retrying, maxWait: options.maxWait),
+            poller: StatusPoller(provider: provider, clock: environment.clock, interval: interval, retrying: retrying, maxWait: options.maxWait,
+                                 activity: environment.activity),
             taskSlots: AdaptiveLimiter(maximum: taskLimit(manifest, provider: provider, options: options)),
             downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
             control: RunControl(maxCredits: manifest.budget?.maxCredits),
             reconciliations: AdaptiveLimiter(maximum: 1),
-            library: library, downloader: Downloader(http: downloads, timeout: .seconds(300)),
+            library: library, downloader: Downloader(http: downloads, timeout: .seconds(300), activity: environment.activity),
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
             clock: environment.clock, random: environment.random, backoff: backoff, attempts: manifest.retry.attempts,
-            retrying: retrying, progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
-            providerOptions: manifest.providerOptions, resubmitAmbiguous: options.resubmitAmbiguous
+            retrying: retrying.holding(environment.activity), progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
+            providerOptions: manifest.providerOptions, resubmitAmbiguous: options.resubmitAmbiguous, activity: environment.activity
         )
         let scheduler = RunScheduler(context: context, retryFailed: options.retryFailed)
         let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)

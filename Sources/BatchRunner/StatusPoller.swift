@@ -18,15 +18,22 @@ actor StatusPoller {
     private let interval: Duration
     private let retrying: Retrying
     private let maxWait: TimeInterval
+    /// Hears each poll round as one piece of outside activity (a test clock then never moves
+    /// while the run's heartbeat is at work).
+    private let activity: (any RunActivity)?
     private var waiters: [ItemRef: Waiter] = [:]
     private var order: [ItemRef] = []
 
-    init(provider: any GenerationProvider, clock: any RunnerClock, interval: Duration, retrying: Retrying, maxWait: Duration = .seconds(2 * 3600)) {
+    init(
+        provider: any GenerationProvider, clock: any RunnerClock, interval: Duration, retrying: Retrying, maxWait: Duration = .seconds(2 * 3600),
+        activity: (any RunActivity)? = nil
+    ) {
+        self.activity = activity
         self.maxWait = Backoff.seconds(maxWait)
         self.provider = provider
         self.clock = clock
         self.interval = interval
-        self.retrying = retrying
+        self.retrying = retrying.holding(activity)
     }
 
     /// Suspends until the item is final (succeeded, part_failed or failed) and answers its report.
@@ -53,7 +60,9 @@ actor StatusPoller {
     /// Polls until cancelled.
     func run() async {
         while !Task.isCancelled {
+            activity?.begin()
             await pollOnce()
+            activity?.end()
             do { try await clock.sleep(for: interval) } catch { break }
         }
         for (_, waiter) in waiters { waiter.continuation.resume(throwing: CancellationError()) }

@@ -9,14 +9,16 @@ import ProviderKit
 extension TaskExecutor {
     /// Files the task's results. The task ends `downloaded` only when every file is in place.
     func download(_ task: GraphTask) async -> DownloadOutcome {
-        do {
-            try await context.downloadSlots.acquire()
-        } catch {
-            return .failed("interrupted before downloading")
+        await context.working {
+            do {
+                try await context.idle { try await context.downloadSlots.acquire() }
+            } catch {
+                return .failed("interrupted before downloading")
+            }
+            let outcome = await downloadHoldingSlot(task)
+            await context.downloadSlots.release()
+            return outcome
         }
-        let outcome = await downloadHoldingSlot(task)
-        await context.downloadSlots.release()
-        return outcome
     }
 
     private func downloadHoldingSlot(_ task: GraphTask) async -> DownloadOutcome {

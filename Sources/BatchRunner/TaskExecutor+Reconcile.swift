@@ -22,7 +22,7 @@ extension TaskExecutor {
     /// same item.
     func reconcile(_ task: GraphTask, _ submission: Submission, sentAfter: Date, lost: String) async -> Verdict {
         do {
-            try await context.reconciliations.acquire()
+            try await context.idle { try await context.reconciliations.acquire() }
         } catch {
             return .unknown
         }

@@ -16,7 +16,7 @@ extension TaskExecutor {
             return .failure(.notSubmitted(Self.describe(await context.control.stopReason)))
         }
         do {
-            try await context.taskSlots.acquire()
+            try await context.idle { try await context.taskSlots.acquire() }
         } catch {
             await context.control.refund(price)
             return .failure(.notSubmitted("interrupted before submission"))
@@ -85,7 +85,7 @@ extension TaskExecutor {
                         await context.taskSlots.slowDown()
                         await context.taskSlots.release()
                         do {
-                            try await context.taskSlots.acquire()
+                            try await context.idle { try await context.taskSlots.acquire() }
                         } catch {
                             let reason = "interrupted while waiting for a slot"
                             _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)

@@ -33,6 +33,10 @@ struct TaskExecutor: Sendable {
     // MARK: Generation
 
     func generate(_ task: GraphTask) async -> GenerationOutcome {
+        await context.working { await generating(task) }
+    }
+
+    private func generating(_ task: GraphTask) async -> GenerationOutcome {
         do {
             guard var record = try ledger.task(task.key.hex) else { return .failed("the ledger lost the task") }
             if record.state.isGenerated { return .generated }
@@ -48,7 +52,7 @@ struct TaskExecutor: Sendable {
                 }
             } else {
                 // Resumed: the item exists; it occupies a provider slot while it runs.
-                do { try await context.taskSlots.acquire() } catch { return .unfinished("interrupted before its status was checked") }
+                do { try await context.idle { try await context.taskSlots.acquire() } } catch { return .unfinished("interrupted before its status was checked") }
             }
             let outcome = await wait(task, record)
             await context.taskSlots.release()
@@ -65,12 +69,13 @@ struct TaskExecutor: Sendable {
         let running = OnceFlag(alreadySet: record.state == .running)
         let ledger = self.ledger, runID = self.runID, progress = context.progress
         do {
-            let report = try await context.poller.waitForFinal(ref) { report in
+            let poller = context.poller
+            let report = try await context.idle { try await poller.waitForFinal(ref) { report in
                 guard running.set() else { return }
                 _ = try? ledger.recordRunning(task.key.hex, result: StoredResult(report).json, run: runID)
                 let percent = report.progress.map { " \(Int($0))%" } ?? ""
                 progress.transition(task, .submitted, .running, report.providerStatus + percent)
-            }
+            } }
             let from: TaskState = running.isSet ? .running : record.state
             switch report.phase {
             case .succeeded, .partFailed:

@@ -37,7 +37,7 @@ struct FakeRun: Sendable {
             var options = RunOptions()
             options.outputRoot = root.path
             options.pollInterval = .seconds(1)
-            let environment = RunEnvironment(variables: [:], clock: VirtualClock(), random: RandomSource(seed: 3), output: { fake.log.append($0) })
+            let environment = RunEnvironment.virtual(VirtualClock(), seed: 3, output: { fake.log.append($0) })
             return await Runner.execute(manifest, graph, provider: FakeProvider(backend: backend, filesBase: base), options: options, environment: environment)
         }
         try await body(fake, result)

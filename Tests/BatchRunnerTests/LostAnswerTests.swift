@@ -59,7 +59,7 @@ struct LostAnswerTests {
             let client = TemPolorClient(baseURL: try #require(URL(string: base)), key: APIKey("Tempo-k"), http: http, timeout: .milliseconds(300))
             var options = RunOptions()
             options.outputRoot = root.appendingPathComponent("library").path
-            let environment = RunEnvironment(variables: [:], clock: VirtualClock(), random: RandomSource(seed: 1), output: { log.append($0) })
+            let environment = RunEnvironment.virtual(VirtualClock(), output: { log.append($0) })
             let result = await Runner.execute(manifest, graph, provider: TemPolorProvider(client: client), options: options, environment: environment)
             try await http.shutdown()
             return result

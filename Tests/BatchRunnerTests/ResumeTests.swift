@@ -144,7 +144,7 @@ struct ResumeTests {
         try Self.manifest.write(toFile: path, atomically: true, encoding: .utf8)
         let clock = VirtualClock()
         func run(_ log: OutputLog, resubmitAmbiguous: Bool = false) async -> RunResult {
-            let environment = RunEnvironment(variables: [:], clock: clock, random: RandomSource(seed: 2), output: { log.append($0) })
+            let environment = RunEnvironment.virtual(clock, seed: 2, output: { log.append($0) })
             var options = RunOptions()
             options.provider = .simulator
             options.outputRoot = folder.appendingPathComponent("out").path

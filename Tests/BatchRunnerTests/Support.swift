@@ -7,21 +7,110 @@ import ProviderWiring
 import TemPolorSimulator
 import TestSupport
 
-/// Virtual time shared by the runner and the simulator: every `sleep` moves time forward at
-/// once, so runs that would take minutes of polling finish in a moment of real time.
-final class VirtualClock: RunnerClock, SimulatorClock, @unchecked Sendable {
+/// Virtual time shared by the runner and the simulator. It advances only when told:
+/// ``advance(by:)`` from a test, or its own driver, which moves time to the earliest sleeper's
+/// deadline once the run is quiescent (no provider call or download in flight, as the run
+/// reports through ``RunActivity``, and nothing changed over a burst of yields). Sleepers wake in
+/// deadline order, so a 600 s grace period ends after the 5 s polls within it, not before.
+final class VirtualClock: RunnerClock, SimulatorClock, RunActivity, @unchecked Sendable {
+    private struct Sleeper {
+        let id: UInt64
+        let deadline: Date
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
     private let lock = NSLock()
     private var current = Date(timeIntervalSince1970: 1_800_000_000)
+    private var sleepers: [Sleeper] = []
+    private var nextID: UInt64 = 0
+    private var busy = 0
+    /// Changes whenever anything happens, so the driver can tell a quiet moment.
+    private var changes: UInt64 = 0
+    private var driving = false
 
     func now() -> Date { lock.withLock { current } }
 
     func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
-        advance(by: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-        await Task.yield()
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let id = lock.withLock { defer { nextID += 1 }; return nextID }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                lock.withLock {
+                    sleepers.append(Sleeper(id: id, deadline: current + seconds, continuation: continuation))
+                    changes += 1
+                }
+                drive()
+            }
+        } onCancel: {
+            let sleeper: Sleeper? = lock.withLock {
+                guard let index = sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                changes += 1
+                return sleepers.remove(at: index)
+            }
+            sleeper?.continuation.resume(throwing: CancellationError())
+        }
     }
 
-    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+    func begin() { lock.withLock { busy += 1; changes += 1 } }
+
+    func end() {
+        lock.withLock { busy -= 1; changes += 1 }
+        drive()
+    }
+
+    /// Moves time forward by `seconds`, waking every sleeper whose deadline has come.
+    func advance(by seconds: TimeInterval) {
+        let due: [Sleeper] = lock.withLock {
+            current += seconds
+            return takeDue()
+        }
+        for sleeper in due { sleeper.continuation.resume() }
+    }
+
+    private func takeDue() -> [Sleeper] {
+        let due = sleepers.filter { $0.deadline <= current }.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
+        sleepers.removeAll { $0.deadline <= current }
+        if !due.isEmpty { changes += 1 }
+        return due
+    }
+
+    /// Starts the driver unless it runs: it advances to the earliest deadline while the run is
+    /// quiet, and stops when something is in flight (``end()`` restarts it) or nobody sleeps
+    /// (``sleep(for:)`` restarts it).
+    private func drive() {
+        let start: Bool = lock.withLock {
+            guard !driving else { return false }
+            driving = true
+            return true
+        }
+        guard start else { return }
+        Task.detached { [self] in
+            while true {
+                let before = lock.withLock { changes }
+                for _ in 0..<64 { await Task.yield() }
+                let due: [Sleeper]? = lock.withLock {
+                    guard busy == 0, !sleepers.isEmpty else { driving = false; return nil }
+                    guard changes == before else { return [] }
+                    if let earliest = sleepers.map(\.deadline).min(), earliest > current { current = earliest }
+                    return takeDue()
+                }
+                guard let due else { return }
+                for sleeper in due { sleeper.continuation.resume() }
+            }
+        }
+    }
+}
+
+extension RunEnvironment {
+    /// A run on virtual time: the clock hears the run's provider calls and downloads.
+    static func virtual(
+        _ clock: VirtualClock, variables: [String: String] = [:], seed: UInt64 = 1, output: @escaping @Sendable (String) -> Void
+    ) -> RunEnvironment {
+        var environment = RunEnvironment(variables: variables, clock: clock, random: RandomSource(seed: seed), output: output)
+        environment.activity = clock
+        return environment
+    }
 }
 
 /// Collects the runner's output lines; can fire a trigger when a line matches.
@@ -111,10 +200,11 @@ struct RunnerHarness: Sendable {
     /// default; `.useapi` for the useapi.net routes).
     func run(
         _ manifestPath: String, log: OutputLog = OutputLog(), seed: UInt64 = 1, provider: Provider = .tempolor,
-        _ adjust: (inout RunOptions) -> Void = { _ in }
+        _ adjust: (inout RunOptions) -> Void = { _ in }, environment change: (inout RunEnvironment) -> Void = { _ in }
     ) async -> RunResult {
-        let environment = RunEnvironment(variables: ["TEMPOLOR_API_KEY": key, "USEAPI_TOKEN": token], clock: clock,
-                                         random: RandomSource(seed: seed), output: { log.append($0) })
+        var environment = RunEnvironment.virtual(clock, variables: ["TEMPOLOR_API_KEY": key, "USEAPI_TOKEN": token], seed: seed,
+                                                 output: { log.append($0) })
+        change(&environment)
         var options = options(adjust)
         if options.provider == .tempolor { options.provider = provider }
         return await TempoBatchRun.run(manifest: manifestPath, options: options, environment: environment)

@@ -106,7 +106,7 @@ struct UseAPIRunTests {
     @Test func aRefusedTokenExitsTwoAndNeverShowsTheToken() async throws {
         try await RunnerHarness.with { sim in
             let log = OutputLog()
-            let environment = RunEnvironment(variables: ["USEAPI_TOKEN": "user:7-not-the-token"], clock: sim.clock, random: RandomSource(seed: 1),
+            let environment = RunEnvironment.virtual(sim.clock, variables: ["USEAPI_TOKEN": "user:7-not-the-token"],
                                              output: { log.append($0) })
             var options = sim.options()
             options.provider = .useapi
