@@ -187,6 +187,7 @@ struct ManifestConverter {
     private mutating func convertJobs(_ document: ManifestDocument) -> [ConvertedJob] {
         var seen: [String: SourceLocation] = [:]
         var result: [ConvertedJob] = []
+        var limit = ExpansionLimit(maxTasks: document.maxTasks?.value ?? ExpansionLimit.defaultMaxTasks)
         for jobDocument in document.jobs {
             guard let name = jobDocument.name else { continue }
             if let first = seen[name.value] {
@@ -195,6 +196,11 @@ struct ManifestConverter {
             }
             seen[name.value] = name.location
             checkPathSafe(name.value, "job name '\(name.value)'", at: name.location)
+            // Counted before any combination is built: a typo in a matrix must not eat the machine.
+            if let problem = limit.admit(jobDocument, label: "job '\(name.value)'") {
+                error(problem, at: jobDocument.matrix.first?.key.location ?? jobDocument.location)
+                continue
+            }
             if let job = convertJob(jobDocument, name: name, defaults: document.defaults) { result.append(job) }
         }
         return result

@@ -12,6 +12,8 @@ struct ManifestDocument {
     /// useapi.net options: which linked account, and how many jobs it runs at once.
     var useapiUserID: Located<String>?
     var useapiMaxJobs: Located<Int>?
+    /// `limits.max_tasks`: the most tasks the manifest may expand to.
+    var maxTasks: Located<Int>?
     var outputRoot: Located<String>?
     var outputPath: Located<String>?
     var pricing = PricingDocument()

@@ -11,7 +11,7 @@ struct ManifestReader {
 
     var diagnostics: [Diagnostic] { nodes.diagnostics }
 
-    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "jobs"]
+    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "limits", "jobs"]
     static let jobKeys = ["name", "song", "instrumental", "lyrics", "extend", "stems", "matrix", "variants"] + StepSettings.keys
     static let songKeys = ["prompt", "lyrics", "model", "voice_id"]
     static let instrumentalKeys = ["prompt", "model", "tonality", "bpm", "chords"]
@@ -21,6 +21,7 @@ struct ManifestReader {
     static let retryKeys = ["attempts", "initial", "max"]
     static let outputKeys = ["root", "path"]
     static let useapiKeys = ["user_id", "max_jobs"]
+    static let limitsKeys = ["max_tasks"]
 
     mutating func read(_ root: Node) -> ManifestDocument? {
         guard let top = nodes.fields(root, "the manifest", allowed: Self.topLevelKeys, required: ["version", "jobs"]) else {
@@ -52,6 +53,9 @@ struct ManifestReader {
             document.outputPath = fields["path"].flatMap { nodes.nonEmptyString($0, "output.path") }
         }
         if let node = top["pricing"] { document.pricing = readPricing(node) }
+        if let node = top["limits"], let fields = nodes.fields(node, "limits", allowed: Self.limitsKeys) {
+            document.maxTasks = fields["max_tasks"].flatMap { nodes.int($0, "limits.max_tasks", in: ExpansionLimit.settable) }
+        }
         if let node = top["useapi"], let fields = nodes.fields(node, "useapi", allowed: Self.useapiKeys) {
             document.useapiUserID = fields["user_id"].flatMap { nodes.nonEmptyString($0, "useapi.user_id") }
             document.useapiMaxJobs = fields["max_jobs"].flatMap { nodes.int($0, "useapi.max_jobs", in: Concurrency.limits) }

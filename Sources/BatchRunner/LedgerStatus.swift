@@ -1,6 +1,6 @@
 import BatchLedger
 import BatchManifest
-public import Foundation
+import Foundation
 
 /// `tempo-batch status`: what the ledger under an output root knows.
 public enum LedgerStatus {

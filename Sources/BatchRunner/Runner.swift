@@ -102,7 +102,7 @@ public enum Runner {
         let lock: RunLock
         do {
             guard let acquired = try RunLock.acquire(at: stateFolder.appendingPathComponent("lock").path) else {
-                return RunResult(exitCode: ExitCode.locked, message: "another run holds the lock on \(root.path); try again when it has finished")
+                return lockedResult(root)
             }
             lock = acquired
         } catch {
@@ -179,6 +179,17 @@ public enum Runner {
         try? ledger.finishRun(runID, exitCode: report.exitCode, creditsSpent: committed, report: reportURL.map(library.relativePath))
         environment.output(RunSummary.line(report) + (reportURL.map { "; report: \($0.path)" } ?? ""))
         return RunResult(exitCode: report.exitCode, report: reportURL)
+    }
+
+    /// True when another run holds the lock on this output root: checked before anything costly
+    /// starts (the embedded simulator); ``execute`` takes the lock itself.
+    public static func isLocked(outputRoot: String) -> Bool {
+        let path = URL(fileURLWithPath: outputRoot, isDirectory: true).appendingPathComponent(".tempo-batch/lock").path
+        do { return try RunLock.acquire(at: path) == nil } catch { return false }
+    }
+
+    public static func lockedResult(_ root: URL) -> RunResult {
+        RunResult(exitCode: ExitCode.locked, message: "another run holds the lock on \(root.path); try again when it has finished")
     }
 
     /// `--max-parallel`, else the manifest's `concurrency.tasks` when written, else where the

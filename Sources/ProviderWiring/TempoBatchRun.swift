@@ -54,6 +54,8 @@ public enum TempoBatchRun {
     ) async throws -> RunResult {
         var configuration = simulator.configuration
         let root = URL(fileURLWithPath: options.outputRoot ?? manifest.output.root, isDirectory: true)
+        // An overlapping run exits before a simulator is started for it.
+        if Runner.isLocked(outputRoot: root.path) { return Runner.lockedResult(root.standardizedFileURL) }
         configuration.stateFile = configuration.stateFile ?? root.appendingPathComponent(".tempo-batch/simulator-state.json")
         let server = TemPolorSimulator(configuration: configuration, clock: simulator.clock)
         let settings = configuration

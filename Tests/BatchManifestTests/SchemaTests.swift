@@ -30,6 +30,7 @@ struct SchemaTests {
         #expect(Self.keys(["properties", "retry"]) == Set(ManifestReader.retryKeys))
         #expect(Self.keys(["properties", "output"]) == Set(ManifestReader.outputKeys))
         #expect(Self.keys(["properties", "useapi"]) == Set(ManifestReader.useapiKeys))
+        #expect(Self.keys(["properties", "limits"]) == Set(ManifestReader.limitsKeys))
         #expect(Self.keys(["properties", "pricing"]) == Set(TaskKind.allCases.map(\.rawValue) + ["models"]))
     }
 }

@@ -200,6 +200,20 @@ struct FailureTests {
         }
     }
 
+    @Test func anOverlappingRunExitsBeforeTheEmbeddedSimulatorStarts() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.songs(1))
+            let held = try #require(try RunLock.acquire(at: sim.library.appendingPathComponent(".tempo-batch/lock").path))
+            let log = OutputLog()
+            let result = await sim.run(path, log: log) { $0.provider = .simulator }
+            #expect(result.exitCode == 75)
+            #expect(result.message?.contains("another run holds the lock") == true)
+            #expect(!log.text.contains("built-in simulator"), "\(log.text)")
+            #expect(!FileManager.default.fileExists(atPath: sim.library.appendingPathComponent(".tempo-batch/simulator-state.json").path))
+            withExtendedLifetime(held) {}
+        }
+    }
+
     @Test func theBudgetStopsSubmittingWithExit3() async throws {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(Self.songs(5).replacingOccurrences(of: "name: f\n", with: "name: f\nbudget: { max_credits: 70 }\n"))
