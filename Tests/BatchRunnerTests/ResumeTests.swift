@@ -73,6 +73,26 @@ struct ResumeTests {
         }
     }
 
+    /// README "Resume": a new `output.path` re-files everything under the new layout, paying nothing.
+    @Test func aNewOutputPathRefilesWithoutPaying() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.manifest)
+            #expect(await sim.run(path).exitCode == 0)
+            let paid = await sim.simulator.acceptedCreates
+            let relaid = try sim.manifest(Self.manifest.replacingOccurrences(
+                of: "jobs:", with: "output: { path: \"{manifest}/{combo}/{job}-v{variant}\" }\njobs:"))
+            let log = OutputLog()
+            #expect(await sim.run(relaid, log: log).exitCode == 0, "\(log.text)")
+            #expect(await sim.simulator.acceptedCreates == paid)
+            #expect(log.text.contains("the output layout changed"))
+            #expect(AudioCheck.problem(sim.library.appendingPathComponent("resume/Pop/owls-v1/song.mp3")) == nil)
+            #expect(FileManager.default.fileExists(atPath: sim.library.appendingPathComponent("resume/Pop/owls-v1/stems/vocals.flac").path))
+            #expect(AudioCheck.problem(sim.library.appendingPathComponent("resume/rainy/beds-v1/instrumental.mp3")) == nil)
+            let files = try sim.ledger().allTasks().flatMap { try sim.ledger().files(of: $0.key) }
+            #expect(!files.isEmpty && files.allSatisfy { !$0.path.hasPrefix("resume/owls/") }, "the ledger still points at the old layout")
+        }
+    }
+
     @Test func aChangedPromptRunsOnlyTheNewTasks() async throws {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(Self.manifest)
