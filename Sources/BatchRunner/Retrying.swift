@@ -19,6 +19,19 @@ struct Retrying: Sendable {
         return copy
     }
 
+    /// Sleeps for the backoff of `attempt`, giving held activity back meanwhile; false when
+    /// the caller was cancelled.
+    func pause(attempt: Int, retryAfter: Double?) async -> Bool {
+        held?.end()
+        defer { held?.begin() }
+        do {
+            try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random))
+            return true
+        } catch {
+            return false
+        }
+    }
+
     func run<T: Sendable>(_ call: () async throws(ProviderError) -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -26,9 +39,7 @@ struct Retrying: Sendable {
                 return try await call()
             } catch {
                 guard case .transient(let retryAfter) = error.failureClass, attempt + 1 < attempts else { throw error }
-                held?.end()
-                defer { held?.begin() }
-                try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random))
+                guard await pause(attempt: attempt, retryAfter: retryAfter) else { throw CancellationError() }
                 attempt += 1
             }
         }

@@ -25,6 +25,7 @@ struct ReportedProvider: GenerationProvider {
 
     var capabilities: ProviderCapabilities { base.capabilities }
     var suggestedConcurrency: Int? { base.suggestedConcurrency }
+    var reconcilesLostAnswers: Bool { base.reconcilesLostAnswers }
 
     func submit(_ submission: Submission) async throws(ProviderError) -> [ItemRef] {
         activity.begin()

@@ -20,10 +20,8 @@ struct RunContext: Sendable {
     let downloader: Downloader
     let metadata: MetadataWriter
     let clock: any RunnerClock
-    let random: RandomSource
-    let backoff: Backoff
-    let attempts: Int
-    /// Retries of idempotent provider calls.
+    /// Backoff, attempts and retries of idempotent provider calls; sleeps give the task's
+    /// activity back.
     let retrying: Retrying
     let progress: ProgressReporter
     /// The main kind of every task's chain (extends and stems of a chain inherit their
@@ -40,14 +38,12 @@ struct RunContext: Sendable {
     /// never resolves, so nobody receives it. Polling is the source of truth either way.
     static let placeholderCallbackURL = "https://callbacks.invalid/tempo-batch"
 
+    /// Attempts per call, the first included (`retry.attempts`).
+    var attempts: Int { retrying.attempts }
+
     /// Sleeps for the backoff of `attempt`; false when the run was cancelled meanwhile.
     func pause(attempt: Int, retryAfter: Double?) async -> Bool {
-        do {
-            try await idle { try await clock.sleep(for: backoff.delay(attempt: attempt, retryAfter: retryAfter, random: random)) }
-            return true
-        } catch {
-            return false
-        }
+        await retrying.pause(attempt: attempt, retryAfter: retryAfter)
     }
 
     /// Runs the work of a task (generation or download): the task counts as at work until it

@@ -151,8 +151,7 @@ public enum Runner {
             reconciliations: AdaptiveLimiter(maximum: 1),
             library: library, downloader: Downloader(http: downloads, timeout: .seconds(300), activity: environment.activity),
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
-            clock: environment.clock, random: environment.random, backoff: backoff, attempts: manifest.retry.attempts,
-            retrying: retrying.holding(environment.activity), progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
+            clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
             providerOptions: manifest.providerOptions, resubmitAmbiguous: options.resubmitAmbiguous, activity: environment.activity
         )
         let scheduler = RunScheduler(context: context, retryFailed: options.retryFailed)

@@ -21,6 +21,7 @@ extension TaskExecutor {
     /// Asks the provider once. One reconciliation runs at a time, so two tasks never adopt the
     /// same item.
     func reconcile(_ task: GraphTask, _ submission: Submission, sentAfter: Date, lost: String) async -> Verdict {
+        guard context.provider.reconcilesLostAnswers else { return .unknown }
         do {
             try await context.idle { try await context.reconciliations.acquire() }
         } catch {
@@ -64,7 +65,7 @@ extension TaskExecutor {
     /// For a task that is ambiguous since an earlier run: look for evidence once more. Proof
     /// that nothing was made puts it back to `pending`, to be submitted like any new task.
     func reconcileEarlier(_ task: GraphTask, _ record: TaskRecord) async -> TaskRecord? {
-        guard let submission = try? makeSubmission(task) else { return nil }
+        guard context.provider.reconcilesLostAnswers, let submission = try? makeSubmission(task) else { return nil }
         let sentAfter = (try? ledger.lastSubmission(of: task.key.hex)) ?? record.updatedAt
         switch await reconcile(task, submission, sentAfter: sentAfter, lost: record.error ?? "ambiguous since an earlier run") {
         case .adopted(let adopted):

@@ -28,6 +28,10 @@ public protocol GenerationProvider: Sendable {
     /// again; useapi: ask the download route). The answer may carry a newer report to record.
     func location(of file: FileRole, for ref: ItemRef, report: ItemReport, stale: Bool) async throws(ProviderError) -> FileLocation
 
+    /// Whether ``reconcile(_:sentAfter:excluding:)`` can find anything: the runner skips the
+    /// look-up (and the ledger read it needs) for providers that cannot.
+    var reconcilesLostAnswers: Bool { get }
+
     /// Looks for the work a create whose answer was lost may have made, by the submission's
     /// ``Submission/reference`` and content, never adopting an id in `known`. Answers the items
     /// found, or proof that none was made; nil when there is no evidence either way (the runner
@@ -40,6 +44,8 @@ public protocol GenerationProvider: Sendable {
 
 extension GenerationProvider {
     public var suggestedConcurrency: Int? { nil }
+
+    public var reconcilesLostAnswers: Bool { false }
 
     public func reconcile(_ submission: Submission, sentAfter: Double, excluding known: Set<String>) async throws(ProviderError) -> Reconciliation? { nil }
 

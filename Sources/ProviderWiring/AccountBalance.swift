@@ -1,4 +1,5 @@
 public import Foundation
+import BatchRunner
 import ProviderKit
 import TemPolorClient
 
@@ -6,17 +7,18 @@ import TemPolorClient
 /// route; its 412 answers stop a run instead).
 public enum AccountBalance {
     public static func fetch(baseURL: URL?, credentialsFile: String?, environment: [String: String]) async throws -> Double {
-        let key = try Credentials.value("TEMPOLOR_API_KEY", environment: environment, file: credentialsFile)
-        let base = baseURL ?? environment["TEMPOLOR_BASE_URL"].flatMap(URL.init(string:)) ?? URL(string: "https://api.tempolor.com")
-        guard let base else { throw BalanceError(message: "the base URL is not a URL") }
+        var options = RunOptions()
+        options.baseURL = baseURL
+        options.credentialsFile = credentialsFile
+        let endpoint = try Endpoint.live(.tempolor, options: options, variables: environment)
         let http = HTTPTransport.makeAPIClient()
         do {
-            let balance = try await TemPolorClient(baseURL: base, key: APIKey(key), http: http).balance()
+            let balance = try await TemPolorClient(baseURL: endpoint.baseURL, key: APIKey(endpoint.secret), http: http).balance()
             try await http.shutdown()
             return balance
         } catch {
             try? await http.shutdown()
-            throw BalanceError(message: Redactor(secrets: [key]).clean("\(error)"))
+            throw BalanceError(message: Redactor(secrets: [endpoint.secret]).clean("\(error)"))
         }
     }
 

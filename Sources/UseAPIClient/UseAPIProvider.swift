@@ -33,6 +33,9 @@ public struct UseAPIProvider: GenerationProvider {
 
     public var capabilities: ProviderCapabilities { Self.capabilities }
 
+    /// Lost creates are found again by `replyRef` and the generations listing.
+    public var reconcilesLostAnswers: Bool { true }
+
     /// useapi runs at most `max_jobs` (default 10) jobs of an account at once.
     public var suggestedConcurrency: Int? { maxJobs ?? 10 }
 

@@ -95,6 +95,8 @@ struct FakeProvider: GenerationProvider {
         FileLocation(url: "\(filesBase)/files/\(ref.id).\(file.rawValue)")
     }
 
+    var reconcilesLostAnswers: Bool { true }
+
     func reconcile(_ submission: Submission, sentAfter: Double, excluding known: Set<String>) async throws(ProviderError) -> Reconciliation? {
         guard let id = await backend.find(reference: submission.reference, excluding: known) else { return nil }
         return Reconciliation(refs: [ItemRef(id: id, kind: submission.kind, chain: submission.chain)], evidence: "fake reference match")
