@@ -93,7 +93,66 @@ public struct Ledger: Sendable {
                 t.primaryKey(["taskKey", "path"])
             }
         }
+        migrator.registerMigration("v2: file stats, extra items") { db in
+            try db.alter(table: "file") { t in
+                t.add(column: "mtime", .double)
+                t.add(column: "inode", .integer)
+            }
+            try db.create(table: "extraItem") { t in
+                t.column("taskKey", .text).notNull().indexed().references("task", onDelete: .cascade)
+                t.column("ordinal", .integer).notNull()
+                t.column("itemID", .text).notNull()
+                t.column("result", .text)
+                t.column("final", .boolean).notNull().defaults(to: false)
+                t.primaryKey(["taskKey", "ordinal"])
+            }
+        }
         return migrator
+    }
+
+    // MARK: Health
+
+    /// SQLite's own check of the file (`PRAGMA quick_check`): nil when sound, else what it found.
+    public func integrityProblem() -> String? {
+        do {
+            let rows = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            return rows == ["ok"] ? nil : rows.prefix(5).joined(separator: "; ")
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// SQLite's check of a ledger file, changing nothing (no migration; only SQLite's own
+    /// recovery of a WAL left by a crash): nil when sound, else what is wrong.
+    public static func check(at path: String) -> String? {
+        do {
+            let probe = try DatabaseQueue(path: path)
+            defer { try? probe.close() }
+            let rows = try probe.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            guard rows == ["ok"] else { return rows.prefix(5).joined(separator: "; ") }
+            let tables = try probe.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            return tables.contains("task") ? nil : "it holds no task table"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Opens a ledger that must already exist, checking it before anything is written: a damaged
+    /// file is never migrated or changed.
+    public static func openExisting(at path: String, now: @escaping @Sendable () -> Date = { Date() }) throws -> Ledger {
+        if let problem = check(at: path) { throw LedgerDamage(path: path, detail: problem) }
+        return try open(at: path, now: now)
+    }
+
+    /// A consistent copy of the whole ledger (SQLite's online backup), taken while it is open.
+    public func backup(to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let partial = path + ".part"
+        try? FileManager.default.removeItem(atPath: partial)
+        let destination = try DatabaseQueue(path: partial)
+        try writer.backup(to: destination)
+        try destination.close()
+        guard rename(partial, path) == 0 else { throw LedgerDamage(path: path, detail: "cannot move the backup into place (errno \(errno))") }
     }
 
     // MARK: Runs
@@ -215,6 +274,7 @@ public struct Ledger: Sendable {
             case .submitting, .submitted, .running, .succeeded, .partFailed, .downloaded: allowed = false
             }
             guard allowed else { throw LedgerError.notSubmittable(key, task.state) }
+            try ExtraItemRecord.filter(Column("taskKey") == key).deleteAll(db)
             return try Self.apply(db, task, to: .submitting, run: run, at: at, actor: task.state == .ambiguous ? "user" : "runner",
                                   detail: detail ?? "create call about to be sent", error: nil) { record in
                 record.attempts += 1
@@ -224,9 +284,33 @@ public struct Ledger: Sendable {
         }
     }
 
-    /// Records the item id the provider answered. Committed before anything else happens.
-    public func recordSubmitted(_ key: String, itemID: String, run: Int64, detail: String? = nil) throws -> TaskRecord {
-        try transition(key, to: .submitted, run: run, detail: detail ?? "item \(itemID)") { $0.itemID = itemID }
+    /// Records the item id the provider answered (the first; further ids of the same create are
+    /// kept as extra items of the task). Committed before anything else happens.
+    public func recordSubmitted(_ key: String, itemID: String, extraItemIDs: [String] = [], run: Int64, detail: String? = nil) throws -> TaskRecord {
+        let at = now()
+        return try writer.write { db in
+            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            try ExtraItemRecord.filter(Column("taskKey") == key).deleteAll(db)
+            for (offset, extra) in extraItemIDs.enumerated() {
+                try ExtraItemRecord(taskKey: key, ordinal: offset + 2, itemID: extra).insert(db)
+            }
+            return try Self.apply(db, task, to: .submitted, run: run, at: at, actor: "runner", detail: detail ?? "item \(itemID)", error: nil) {
+                $0.itemID = itemID
+            }
+        }
+    }
+
+    /// The further items of the task's create, by ordinal.
+    public func extraItems(of key: String) throws -> [ExtraItemRecord] {
+        try writer.read { db in try ExtraItemRecord.filter(Column("taskKey") == key).order(Column("ordinal")).fetchAll(db) }
+    }
+
+    /// Stores the provider's answer for an extra item.
+    public func recordExtraResult(_ key: String, ordinal: Int, result: String, final: Bool) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE extraItem SET result = ?, final = ? WHERE taskKey = ? AND ordinal = ?",
+                           arguments: [result, final, key, ordinal])
+        }
     }
 
     /// A create whose answer was lost (or that was found in `submitting`) made this item, on
@@ -271,7 +355,11 @@ public struct Ledger: Sendable {
         try writer.read { db in
             let ids = try String.fetchAll(db, TaskRecord.select(Column("itemID"))
                 .filter(kinds.contains(Column("kind")) && Column("itemID") != nil))
-            return Set(ids)
+            let extras = try String.fetchAll(db, sql: """
+                SELECT extraItem.itemID FROM extraItem JOIN task ON task.key = extraItem.taskKey
+                WHERE task.kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments(kinds))
+            return Set(ids).union(extras)
         }
     }
 
@@ -330,7 +418,7 @@ public struct Ledger: Sendable {
 
     /// Forgets that the task's files were downloaded (one is missing or corrupt); the task goes
     /// back to its generated state so the next step downloads again.
-    public func recordFilesMissing(_ key: String, reason: String, run: Int64) throws -> TaskRecord {
+    public func recordFilesMissing(_ key: String, reason: String, run: Int64?) throws -> TaskRecord {
         let at = now()
         return try writer.write { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
@@ -342,12 +430,56 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// The recorded files of these tasks, by task key (one read, in chunks).
+    public func files(ofKeys keys: [String]) throws -> [String: [FileRecord]] {
+        try writer.read { db in
+            var result: [String: [FileRecord]] = [:]
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let chunk = Array(keys[start..<min(keys.count, start + 500)])
+                for file in try FileRecord.filter(chunk.contains(Column("taskKey"))).order(Column("path")).fetchAll(db) {
+                    result[file.taskKey, default: []].append(file)
+                }
+            }
+            return result
+        }
+    }
+
+    /// A file was hashed again and found as recorded: remember its current mtime and inode.
+    public func recordFileStats(_ files: [FileRecord]) throws {
+        try writer.write { db in
+            for file in files {
+                try db.execute(sql: "UPDATE file SET mtime = ?, inode = ? WHERE taskKey = ? AND path = ?",
+                               arguments: [file.mtime, file.inode, file.taskKey, file.path])
+            }
+        }
+    }
+
     public func files(of key: String) throws -> [FileRecord] {
         try writer.read { db in try FileRecord.filter(Column("taskKey") == key).order(Column("path")).fetchAll(db) }
     }
 
     public func events(of key: String) throws -> [EventRecord] {
         try writer.read { db in try EventRecord.filter(Column("taskKey") == key).order(Column("id")).fetchAll(db) }
+    }
+
+    // MARK: Recovery
+
+    /// Takes in a task as the library's `metadata.json` recorded it (state, item ids, result,
+    /// files), with an event naming where it came from. A task the ledger already knows is left
+    /// alone. No provider is asked: the library is the ledger's second copy.
+    @discardableResult
+    public func recover(_ task: TaskRecord, files: [FileRecord], extras: [ExtraItemRecord], source: String, run: Int64?) throws -> Bool {
+        let at = now()
+        return try writer.write { db in
+            guard try TaskRecord.fetchOne(db, key: task.key) == nil else { return false }
+            try task.insert(db)
+            for file in files { try file.insert(db) }
+            for extra in extras { try extra.insert(db) }
+            var event = EventRecord(id: nil, taskKey: task.key, runID: run, at: at, actor: "rebuild", fromState: nil,
+                                    toState: task.state, attempt: task.attempts, detail: "recovered from \(source)", error: nil)
+            try event.insert(db)
+            return true
+        }
     }
 
     // MARK: Transitions
@@ -377,6 +509,15 @@ public struct Ledger: Sendable {
         try event.insert(db)
         return updated
     }
+}
+
+/// The ledger file failed SQLite's integrity check (or could not be read as a database). It is
+/// left exactly as it was.
+public struct LedgerDamage: Error, CustomStringConvertible {
+    public let path: String
+    public let detail: String
+
+    public var description: String { "the ledger at \(path) is damaged (\(detail))" }
 }
 
 public enum LedgerError: Error, CustomStringConvertible {

@@ -111,13 +111,42 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var size: Int64
     public var sha256: String
     public var createdAt: Date
+    /// The file's modification time and inode when its SHA-256 was last taken: a resume trusts
+    /// a file whose size, mtime and inode are unchanged, and re-hashes only the others. Nil in
+    /// ledgers written before they were recorded (the file is then hashed once more).
+    public var mtime: Double?
+    public var inode: Int64?
 
-    public init(taskKey: String, path: String, size: Int64, sha256: String, createdAt: Date) {
+    public init(taskKey: String, path: String, size: Int64, sha256: String, createdAt: Date, mtime: Double? = nil, inode: Int64? = nil) {
         self.taskKey = taskKey
         self.path = path
         self.size = size
         self.sha256 = sha256
         self.createdAt = createdAt
+        self.mtime = mtime
+        self.inode = inode
+    }
+}
+
+/// A further item one create call made (ordinal 2, 3, …): the task's own item is the first;
+/// these are tracked, polled and filed beside it (`song-2.mp3`).
+public struct ExtraItemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "extraItem"
+
+    public var taskKey: String
+    public var ordinal: Int
+    public var itemID: String
+    /// The provider's latest answer for the item (as the task's `result`), nil until checked.
+    public var result: String?
+    /// Whether the provider has finished the item (its `result` is final).
+    public var final: Bool
+
+    public init(taskKey: String, ordinal: Int, itemID: String, result: String? = nil, final: Bool = false) {
+        self.taskKey = taskKey
+        self.ordinal = ordinal
+        self.itemID = itemID
+        self.result = result
+        self.final = final
     }
 }
 
