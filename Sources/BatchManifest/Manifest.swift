@@ -13,6 +13,28 @@ public struct Manifest: Sendable {
     /// Options for the provider (`useapi: { user_id, max_jobs }`), by their manifest names.
     public var providerOptions: [String: String] = [:]
     public var jobs: [Job]
+    /// What happens to a create whose outcome is unknown (`ambiguity:`).
+    public var ambiguity = AmbiguityPolicy()
+}
+
+/// `ambiguity: { on_ambiguous: ask | resubmit, balance_check: true }`.
+public struct AmbiguityPolicy: Sendable, Equatable {
+    public enum OnAmbiguous: String, Sendable, CaseIterable {
+        /// Stop and ask (exit 4) unless evidence resolves it: the default.
+        case ask
+        /// Submit again without asking: the task finishes, and may be paid for twice.
+        case resubmit
+    }
+
+    public var onAmbiguous: OnAmbiguous = .ask
+    /// Prove from the account's balance (read before the run and at a quiet moment) whether
+    /// ambiguous creates were paid. Valid only when nothing else spends on the account.
+    public var balanceCheck = false
+
+    public init(onAmbiguous: OnAmbiguous = .ask, balanceCheck: Bool = false) {
+        self.onAmbiguous = onAmbiguous
+        self.balanceCheck = balanceCheck
+    }
 }
 
 public enum Provider: String, Sendable, Codable, CaseIterable {

@@ -47,6 +47,15 @@ struct ManifestConverter {
         if provider != .useapi, let at = document.useapiUserID?.location ?? document.useapiMaxJobs?.location {
             warning("useapi options are set but the provider is \(provider.rawValue); they apply only with provider useapi", at: at)
         }
+        var ambiguity = AmbiguityPolicy(balanceCheck: document.balanceCheck?.value ?? false)
+        if let written = document.onAmbiguous {
+            if let policy = AmbiguityPolicy.OnAmbiguous(rawValue: written.value) {
+                ambiguity.onAmbiguous = policy
+            } else {
+                let known = AmbiguityPolicy.OnAmbiguous.allCases.map(\.rawValue)
+                error("ambiguity.on_ambiguous must be one of \(known.joined(separator: ", ")), found '\(written.value)'\(Suggestion.hint(for: written.value, in: known))", at: written.location)
+            }
+        }
         let retry = convertRetry(document)
         let pricing = convertPricing(document.pricing)
         let outputRoot = Self.resolveRoot(document.outputRoot?.value, manifestFile: file)
@@ -58,12 +67,14 @@ struct ManifestConverter {
         let outputPath = convertOutputPath(document.outputPath, jobs: jobs, manifestLocation: document.location)
 
         guard diagnostics[errorsBefore...].allSatisfy({ $0.severity != .error }), let outputPath else { return nil }
-        return Manifest(
+        var manifest = Manifest(
             file: file, name: name.value, provider: provider, concurrency: concurrency, retry: retry,
             budget: document.budget.map { Budget(maxCredits: $0.value) },
             output: OutputSettings(root: outputRoot, path: outputPath),
             pricing: pricing, providerOptions: providerOptions, jobs: jobs.map(\.job)
         )
+        manifest.ambiguity = ambiguity
+        return manifest
     }
 
     /// The manifest file's name without its extension (`nightly.yaml` → `nightly`).

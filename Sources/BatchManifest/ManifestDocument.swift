@@ -14,6 +14,9 @@ struct ManifestDocument {
     var useapiMaxJobs: Located<Int>?
     /// `limits.max_tasks`: the most tasks the manifest may expand to.
     var maxTasks: Located<Int>?
+    /// `ambiguity: { on_ambiguous, balance_check }`.
+    var onAmbiguous: Located<String>?
+    var balanceCheck: Located<Bool>?
     var outputRoot: Located<String>?
     var outputPath: Located<String>?
     var pricing = PricingDocument()

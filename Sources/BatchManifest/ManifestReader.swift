@@ -11,7 +11,7 @@ struct ManifestReader {
 
     var diagnostics: [Diagnostic] { nodes.diagnostics }
 
-    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "limits", "jobs"]
+    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "limits", "ambiguity", "jobs"]
     static let jobKeys = ["name", "song", "instrumental", "lyrics", "extend", "stems", "matrix", "variants"] + StepSettings.keys
     static let songKeys = ["prompt", "lyrics", "model", "voice_id"]
     static let instrumentalKeys = ["prompt", "model", "tonality", "bpm", "chords"]
@@ -22,6 +22,7 @@ struct ManifestReader {
     static let outputKeys = ["root", "path"]
     static let useapiKeys = ["user_id", "max_jobs"]
     static let limitsKeys = ["max_tasks"]
+    static let ambiguityKeys = ["on_ambiguous", "balance_check"]
 
     mutating func read(_ root: Node) -> ManifestDocument? {
         guard let top = nodes.fields(root, "the manifest", allowed: Self.topLevelKeys, required: ["version", "jobs"]) else {
@@ -55,6 +56,10 @@ struct ManifestReader {
         if let node = top["pricing"] { document.pricing = readPricing(node) }
         if let node = top["limits"], let fields = nodes.fields(node, "limits", allowed: Self.limitsKeys) {
             document.maxTasks = fields["max_tasks"].flatMap { nodes.int($0, "limits.max_tasks", in: ExpansionLimit.settable) }
+        }
+        if let node = top["ambiguity"], let fields = nodes.fields(node, "ambiguity", allowed: Self.ambiguityKeys) {
+            document.onAmbiguous = fields["on_ambiguous"].flatMap { nodes.string($0, "ambiguity.on_ambiguous") }
+            document.balanceCheck = fields["balance_check"].flatMap { nodes.bool($0, "ambiguity.balance_check") }
         }
         if let node = top["useapi"], let fields = nodes.fields(node, "useapi", allowed: Self.useapiKeys) {
             document.useapiUserID = fields["user_id"].flatMap { nodes.nonEmptyString($0, "useapi.user_id") }

@@ -136,6 +136,14 @@ struct NodeReader {
         return Located(value, at: location(of: node))
     }
 
+    mutating func bool(_ node: Node, _ context: String) -> Located<Bool>? {
+        guard case .scalar = node, tagName(node) == Tag.Name.bool.rawValue, let value = node.bool else {
+            error("\(context) must be true or false, found \(describe(node))", at: node)
+            return nil
+        }
+        return Located(value, at: location(of: node))
+    }
+
     mutating func sequence(_ node: Node, _ context: String) -> [Node]? {
         guard case .sequence(let sequence) = node else {
             error("\(context) must be a list, found \(describe(node))", at: node)

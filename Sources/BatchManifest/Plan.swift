@@ -20,13 +20,18 @@ public struct PlanEntry: Sendable, Codable {
     public var model: String?
     public var output: String
     public var status: PlanStatus
-    /// Why the task has its status ("never submitted", "downloaded 2026-11-20", "parent failed").
+    /// What the run does with the task (the run executes exactly this).
+    public var action: PlanAction
+    /// Why ("never submitted", "item song_1 is still running", "its parent 3f2a… failed").
     public var reason: String
+    /// The task that keeps this one from running (`blocked`, `over_budget` descendants).
+    public var blockedBy: TaskKey?
     /// Credits a create call for this task costs by the price table.
     public var cost: Double
 
     private enum CodingKeys: String, CodingKey {
-        case key, kind, job, combination, variant, parents, model, output, status, reason, cost
+        case key, kind, job, combination, variant, parents, model, output, status, action, reason, cost
+        case blockedBy = "blocked_by"
     }
 
     /// Every key is always present (absent values as `null`), so scripts can rely on the shape.
@@ -41,7 +46,9 @@ public struct PlanEntry: Sendable, Codable {
         try container.encode(model, forKey: .model)
         try container.encode(output, forKey: .output)
         try container.encode(status, forKey: .status)
+        try container.encode(action, forKey: .action)
         try container.encode(reason, forKey: .reason)
+        try container.encode(blockedBy, forKey: .blockedBy)
         try container.encode(cost, forKey: .cost)
     }
 }
@@ -67,11 +74,71 @@ public enum PlanStatus: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// The one decision a run makes for a task before it starts, from the graph, the ledger, the
+/// files on disk and the options. `run --dry-run` prints these; `run` executes them.
+public enum PlanAction: String, Sendable, Codable, CaseIterable {
+    /// Never submitted (or failed and retried): a create call is sent, at its price.
+    case submit
+    /// Ambiguous, and the user consented (`--resubmit-ambiguous`, `on_ambiguous: resubmit`):
+    /// sent again, at its price, although the first create may have been paid for too.
+    case resubmit
+    /// Submitted earlier: its item is checked until it finishes; no new payment.
+    case poll
+    /// Generated: its files are fetched (again); no new payment.
+    case download
+    /// Downloaded, but a file changed since it was hashed: hashed again, fetched if corrupt.
+    case verify
+    /// Downloaded and every file unchanged: nothing to do.
+    case skip
+    /// Ambiguous: the provider is asked for evidence (the create's item, or proof it made none);
+    /// adopted, sent again, or left ambiguous by what it shows.
+    case reconcile
+    /// Ambiguous, with no evidence to look for and no consent: left for a decision.
+    case ambiguous
+    /// Failed permanently in an earlier run (`--retry-failed` submits it again).
+    case failed
+    /// Cannot run: a task it needs failed, is ambiguous or is not run (`blocked_by`).
+    case blocked
+    /// Its price no longer fits in the budget.
+    case overBudget = "over_budget"
+    /// Not submitted in this run by the user's choice (download only).
+    case held
+
+    public var status: PlanStatus {
+        switch self {
+        case .submit, .resubmit, .poll, .download, .verify: .toDo
+        case .skip: .done
+        case .failed, .overBudget, .held: .skipped
+        case .reconcile, .ambiguous: .ambiguous
+        case .blocked: .blocked
+        }
+    }
+
+    /// The run sends a create call for the task (and pays its price).
+    public var submits: Bool { self == .submit || self == .resubmit }
+
+    public var label: String { self == .overBudget ? "over budget" : rawValue }
+}
+
+/// A task's ``PlanAction``, why, and (when blocked) by whom.
+public struct PlanDecision: Sendable, Equatable {
+    public var action: PlanAction
+    public var reason: String
+    public var blockedBy: TaskKey?
+
+    public init(_ action: PlanAction, _ reason: String, blockedBy: TaskKey? = nil) {
+        self.action = action
+        self.reason = reason
+        self.blockedBy = blockedBy
+    }
+}
+
 public struct PlanTotals: Sendable, Codable {
     public var tasks: Int
     public var byKind: [String: Int]
     public var byStatus: [String: Int]
-    /// Credits of the tasks still to do.
+    public var byAction: [String: Int]
+    /// Credits of the create calls the run sends (submit and resubmit).
     public var estimatedCredits: Double
     /// Credits of every task in the plan, done or not.
     public var totalCredits: Double
@@ -80,32 +147,33 @@ public struct PlanTotals: Sendable, Codable {
 
 /// Builds a ``Plan``: a pure function of the manifest, its graph and a status lookup.
 public enum Planner {
-    /// A task's recorded status and the reason for it, or nil when the ledger knows nothing.
-    public typealias StatusLookup = (GraphTask) -> (status: PlanStatus, reason: String)?
-
-    public static func plan(_ manifest: Manifest, graph: TaskGraph, status: StatusLookup = { _ in nil }) -> Plan {
+    /// Lays out the run's decision for each task (see the runner's decider, which reads the
+    /// ledger and the files); without a ledger every task is submitted.
+    public static func plan(_ manifest: Manifest, graph: TaskGraph, decisions: [TaskKey: PlanDecision] = [:]) -> Plan {
         var entries: [PlanEntry] = []
         entries.reserveCapacity(graph.count)
         var byKind: [String: Int] = [:]
         var byStatus: [String: Int] = [:]
+        var byAction: [String: Int] = [:]
         var estimated = 0.0, total = 0.0
         for task in graph.tasks {
-            let (state, reason) = status(task) ?? (.toDo, "not run yet")
+            let decision = decisions[task.key] ?? PlanDecision(.submit, "not run yet")
             let cost = manifest.pricing.price(of: task.request)
             total += cost
-            if state == .toDo { estimated += cost }
+            if decision.action.submits { estimated += cost }
             byKind[task.kind.rawValue, default: 0] += 1
-            byStatus[state.rawValue, default: 0] += 1
+            byStatus[decision.action.status.rawValue, default: 0] += 1
+            byAction[decision.action.rawValue, default: 0] += 1
             entries.append(PlanEntry(
                 key: task.key, kind: task.kind, job: task.job, combination: task.combination, variant: task.variant,
-                parents: task.parents, model: task.request.model, output: task.output, status: state, reason: reason,
-                cost: cost
+                parents: task.parents, model: task.request.model, output: task.output, status: decision.action.status,
+                action: decision.action, reason: decision.reason, blockedBy: decision.blockedBy, cost: cost
             ))
         }
         return Plan(
             manifest: manifest.name, file: manifest.file, provider: graph.tasks.first?.request.provider ?? manifest.provider,
             outputRoot: manifest.output.root, tasks: entries,
-            totals: PlanTotals(tasks: entries.count, byKind: byKind, byStatus: byStatus, estimatedCredits: estimated,
+            totals: PlanTotals(tasks: entries.count, byKind: byKind, byStatus: byStatus, byAction: byAction, estimatedCredits: estimated,
                                totalCredits: total, budgetCredits: manifest.budget?.maxCredits)
         )
     }

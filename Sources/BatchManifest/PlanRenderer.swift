@@ -12,9 +12,9 @@ public enum PlanRenderer {
 
     public static func text(_ plan: Plan) -> String {
         var lines = ["\(plan.manifest) (\(plan.file)) · provider \(plan.provider.rawValue) · output \(plan.outputRoot)"]
-        let header = ["KEY", "KIND", "MODEL", "PARENTS", "OUTPUT", "STATUS"]
+        let header = ["KEY", "KIND", "MODEL", "PARENTS", "OUTPUT", "ACTION"]
         let rows = plan.tasks.map { entry -> (job: String, cells: [String]) in
-            let status = entry.status == .toDo ? entry.status.label : "\(entry.status.label): \(entry.reason)"
+            let status = "\(entry.action.label): \(entry.reason)"
             let parents = entry.parents.isEmpty ? "—" : entry.parents.map(\.short).joined(separator: ",")
             return (entry.job, [entry.key.short, entry.kind.rawValue, entry.model ?? "—", parents, entry.output, status])
         }
@@ -53,16 +53,17 @@ public enum PlanRenderer {
         let kinds = TaskKind.allCases.compactMap { kind in
             totals.byKind[kind.rawValue].map { "\($0) \(kind.rawValue)" }
         }
-        let statuses = PlanStatus.allCases.compactMap { status in
-            totals.byStatus[status.rawValue].map { "\($0) \(status.label)" }
+        let statuses = PlanAction.allCases.compactMap { action in
+            totals.byAction[action.rawValue].map { "\($0) \(action.label)" }
         }
         var lines = [
             "Totals: \(kinds.joined(separator: ", ")) (\(totals.tasks) tasks); \(statuses.joined(separator: ", "))",
         ]
-        var cost = "Estimated cost: \(totals.estimatedCredits.plainText) credits to do (\(totals.totalCredits.plainText) for the whole plan)"
+        var cost = "Estimated cost: \(totals.estimatedCredits.plainText) credits to submit (\(totals.totalCredits.plainText) for the whole plan)"
         if let budget = totals.budgetCredits {
-            cost += totals.estimatedCredits > budget
-                ? "; budget \(budget.plainText) credits: the run stops submitting when it is spent (\((totals.estimatedCredits - budget).plainText) short)"
+            let over = totals.byAction[PlanAction.overBudget.rawValue] ?? 0
+            cost += over > 0
+                ? "; budget \(budget.plainText) credits: \(over) task(s) over budget are not submitted"
                 : "; budget \(budget.plainText) credits"
         }
         lines.append(cost)

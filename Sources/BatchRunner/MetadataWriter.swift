@@ -37,7 +37,17 @@ actor MetadataWriter {
             if let result = StoredResult.parse(task.result) {
                 entry["provider_answer"] = result.raw
                 entry["provider_status"] = .string(result.providerStatus)
+                // What the runner acts on, so `ledger rebuild` can restore the task exactly.
+                entry["result"] = result.summary
             }
+            entry["attempts"] = .number(Double(task.attempts))
+            entry["parents"] = .array(task.parentKeys.map(JSONValue.string))
+            let extras = (try? ledger.extraItems(of: task.key)) ?? []
+            entry["extra_items"] = .array(extras.map { extra in
+                .object(["ordinal": .number(Double(extra.ordinal)), "item_id": .string(extra.itemID), "final": .bool(extra.final),
+                         "result": StoredResult.parse(extra.result).map(\.summary) ?? .null,
+                         "provider_answer": StoredResult.parse(extra.result)?.raw ?? .null])
+            })
             entry["lineage"] = .array(task.parentKeys.map { parent in
                 let record = try? ledger.task(parent)
                 return .object(["key": .string(parent), "kind": record.map { .string($0.kind) } ?? .null,

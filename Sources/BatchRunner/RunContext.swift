@@ -29,8 +29,10 @@ struct RunContext: Sendable {
     let chains: [TaskKey: TaskKind]
     /// The manifest's options for its provider (useapi `user_id`, `max_jobs`).
     let providerOptions: [String: String]
-    /// The user consented, for this run, to pay again for ambiguous tasks.
-    let resubmitAmbiguous: Bool
+    /// Ambiguous tasks the user consented, for this run, to pay again for (the plan's resubmits).
+    let consented: Set<TaskKey>
+    /// What the ledger held for every task when the run was planned.
+    let records: [String: TaskRecord]
     /// Hears when the run's tasks are at work and when they only wait (a test clock advances
     /// only while every task waits); nil in production.
     let activity: (any RunActivity)?

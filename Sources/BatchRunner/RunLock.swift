@@ -8,13 +8,13 @@ import Darwin
 /// An exclusive lock beside the ledger (`.tempo-batch/lock`) so that a second run over the same
 /// output root (an overlapping cron job) exits instead of racing the first. The kernel releases
 /// it when the process ends, however it ends.
-final class RunLock: @unchecked Sendable {
+public final class RunLock: @unchecked Sendable {
     private let descriptor: Int32
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
     /// Nil when another process holds the lock.
-    static func acquire(at path: String) throws -> RunLock? {
+    public static func acquire(at path: String) throws -> RunLock? {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let descriptor = open(path, O_CREAT | O_RDWR, 0o644)
         guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }

@@ -8,7 +8,7 @@ import Foundation
 /// failed task's descendants. A status poller runs beside them and batches every status check.
 struct RunScheduler: Sendable {
     let context: RunContext
-    let retryFailed: Bool
+    let plan: RunPlan
 
     /// Where every task ended in this run.
     struct Result: Sendable {
@@ -39,37 +39,45 @@ struct RunScheduler: Sendable {
         var needsGeneration: [TaskKey] = []
         var needsDownload: [TaskKey] = []
 
-        // Sort every task by what the ledger knows (one read for the whole graph).
-        let records = (try? ledger.tasks(keys: graph.tasks.map(\.key.hex))) ?? [:]
+        // Execute the plan's decision for every task.
+        let records = context.records
         for task in graph.tasks {
             let key = task.key
-            guard var record = records[key.hex] else {
-                result.notRun[key] = "the ledger could not be read for this task"
-                continue
-            }
-            switch record.state {
-            case .downloaded:
+            guard let decision = plan[key] else { continue }
+            switch decision.action {
+            case .skip:
+                generationDone.insert(key)
+                result.skipped.insert(key)
+            case .verify:
+                generationDone.insert(key)
                 if let problem = verifyFiles(task) {
-                    record = (try? ledger.recordFilesMissing(key.hex, reason: problem, run: context.runID)) ?? record
-                    context.progress.transition(task, .downloaded, record.state, problem)
-                    generationDone.insert(key)
+                    if let record = try? ledger.recordFilesMissing(key.hex, reason: problem, run: context.runID) {
+                        context.progress.transition(task, .downloaded, record.state, problem)
+                    }
                     needsDownload.append(key)
                 } else {
-                    generationDone.insert(key)
                     result.skipped.insert(key)
                 }
-            case .succeeded, .partFailed:
+            case .download:
                 generationDone.insert(key)
+                if records[key.hex]?.state == .downloaded,
+                   let record = try? ledger.recordFilesMissing(key.hex, reason: decision.reason, run: context.runID) {
+                    context.progress.transition(task, .downloaded, record.state, decision.reason)
+                }
                 needsDownload.append(key)
-            case .failed where !retryFailed:
-                result.generation[key] = .failed(record.error ?? "failed in an earlier run")
-            case .failed, .ambiguous:
-                // An ambiguous task first looks for evidence of what its lost create made
-                // (TaskExecutor); consent to pay again is applied at the moment of submission,
-                // never stored: a task not resubmitted in this run stays as it was.
+            case .poll, .submit, .resubmit, .reconcile:
+                // Consent to pay again (resubmit) is the plan's, for this run only, never stored.
                 needsGeneration.append(key)
-            case .pending, .submitting, .submitted, .running, .blocked, .cancelled:
-                needsGeneration.append(key)
+            case .ambiguous:
+                result.generation[key] = .ambiguous(records[key.hex]?.error ?? decision.reason)
+            case .failed:
+                result.generation[key] = .failed(records[key.hex]?.error ?? decision.reason)
+            case .blocked, .overBudget, .held:
+                result.notRun[key] = decision.reason
+                if decision.action == .blocked, plan.isPermanentBlock(key), let record = records[key.hex], record.state != .blocked,
+                   let blocked = try? ledger.recordBlocked(key.hex, reason: decision.reason, run: context.runID) {
+                    context.progress.transition(task, record.state, blocked.state, decision.reason)
+                }
             }
         }
 
@@ -155,17 +163,16 @@ struct RunScheduler: Sendable {
     }
 
     /// Nil when every recorded file of the task is present in the task's current folder with its
-    /// size and SHA-256. Files filed under an older layout (a renamed job, a new `output.path`)
-    /// count as missing, so they are fetched again into the new folder; nothing is paid again.
+    /// size and SHA-256 (read in full); the files' current mtime and inode are then recorded,
+    /// so the next resume trusts them by `stat` alone.
     private func verifyFiles(_ task: GraphTask) -> String? {
         guard let files = try? context.ledger.files(of: task.key.hex) else { return "its files are not recorded" }
-        let folder = task.output.isEmpty ? "" : task.output + "/"
-        for file in files {
-            guard file.path.hasPrefix(folder) else { return "the output layout changed (files were under \((file.path as NSString).deletingLastPathComponent))" }
-            let url = context.library.root.appendingPathComponent(file.path)
-            guard let (size, sha) = FileHash.sha256(of: url) else { return "\(file.path) is missing" }
-            if size != file.size || sha != file.sha256 { return "\(file.path) is corrupt (size or SHA-256 differ)" }
+        switch LibraryCheck.hash(files, folder: task.output, root: context.library.root) {
+        case .failure(let problem):
+            return problem.description
+        case .success(let refreshed):
+            try? context.ledger.recordFileStats(refreshed)
+            return nil
         }
-        return nil
     }
 }

@@ -74,22 +74,3 @@ enum RunSummary {
     }
 }
 
-/// `run --dry-run`: the plan, with what the ledger knows of each task.
-enum DryRun {
-    static func plan(_ manifest: Manifest, _ graph: TaskGraph, ledger: Ledger) -> Plan {
-        let records = (try? ledger.tasks(keys: graph.tasks.map(\.key.hex))) ?? [:]
-        return Planner.plan(manifest, graph: graph) { task in
-            guard let record = records[task.key.hex] else { return nil }
-            switch record.state {
-            case .downloaded: return (.done, "downloaded")
-            case .succeeded, .partFailed: return (.toDo, "generated (\(record.state.rawValue)); files still to download")
-            case .submitted, .running: return (.toDo, "submitted as \(record.itemID ?? "?"); the run waits for it, no new payment")
-            case .submitting: return (.ambiguous, "interrupted while submitting; it may have been paid for")
-            case .ambiguous: return (.ambiguous, record.error ?? "unknown outcome")
-            case .failed: return (.skipped, "failed: \(record.error ?? "?") (run --retry-failed to try again)")
-            case .blocked: return (.blocked, record.error ?? "a parent failed")
-            case .pending, .cancelled: return (.toDo, record.error.map { "not submitted yet: \($0)" } ?? "not submitted yet")
-            }
-        }
-    }
-}

@@ -17,6 +17,12 @@ public struct RunOptions: Sendable {
     public var resubmitAmbiguous = false
     public var retryFailed = false
     public var dryRun = false
+    /// Print the dry-run's plan as JSON.
+    public var json = false
+    /// Submit nothing; fetch what was generated (`verify --repair`).
+    public var downloadOnly = false
+    /// What to do when the ledger is missing but the library holds paid work.
+    public var missingLedger: MissingLedger = .refuse
     public var credentialsFile: String?
     /// Between status checks; default 5 s, or 100 ms against the embedded simulator.
     public var pollInterval: Duration?
@@ -55,6 +61,17 @@ public struct RunEnvironment: Sendable {
     }
 }
 
+/// A run over a library whose ledger is gone: the library's `metadata.json` files still know
+/// every paid task.
+public enum MissingLedger: Sendable {
+    /// Exit 2 and say what to do (the default: nothing is paid twice by accident).
+    case refuse
+    /// Rebuild the ledger from the library first (`--rebuild-ledger`).
+    case rebuild
+    /// Start a new ledger and treat every task as new (`--start-over`): may pay again.
+    case startOver
+}
+
 public struct RunResult: Sendable {
     public var exitCode: Int32
     public var report: URL?
@@ -87,21 +104,13 @@ public enum Runner {
         let provider: any GenerationProvider = environment.activity.map { ReportedProvider(base: base, activity: $0) } ?? base
         let rootPath = options.outputRoot ?? manifest.output.root
         let root = URL(fileURLWithPath: rootPath, isDirectory: true).standardizedFileURL
-        let stateFolder = root.appendingPathComponent(".tempo-batch", isDirectory: true)
-        let ledger: Ledger
-        do {
-            ledger = try Ledger.open(at: stateFolder.appendingPathComponent("ledger.sqlite").path, now: { environment.clock.now() })
-        } catch {
-            return RunResult(exitCode: ExitCode.invalid, message: "cannot open the ledger under \(root.path): \(error)")
-        }
+        let files = LedgerFiles(root: root)
         if options.dryRun {
-            let plan = DryRun.plan(manifest, graph, ledger: ledger)
-            environment.output(PlanRenderer.text(plan))
-            return RunResult(exitCode: ExitCode.success)
+            return dryRun(manifest, graph, provider: provider, options: options, files: files, environment: environment)
         }
         let lock: RunLock
         do {
-            guard let acquired = try RunLock.acquire(at: stateFolder.appendingPathComponent("lock").path) else {
+            guard let acquired = try RunLock.acquire(at: files.lock) else {
                 return lockedResult(root)
             }
             lock = acquired
@@ -110,8 +119,16 @@ public enum Runner {
         }
         defer { withExtendedLifetime(lock) {} }
 
+        let ledger: Ledger
+        switch files.openForRun(missing: options.missingLedger, now: { environment.clock.now() }, output: environment.output) {
+        case .success(let opened): ledger = opened
+        case .failure(let refusal): return RunResult(exitCode: ExitCode.invalid, message: refusal.description)
+        }
+
         let started = environment.clock.now()
         let runID: Int64
+        let plan: RunPlan
+        let records: [String: TaskRecord]
         do {
             try ledger.register(graph.tasks.map { task in
                 TaskRecord(key: task.key.hex, manifest: manifest.name, job: task.job, kind: task.kind.rawValue, output: task.output,
@@ -122,6 +139,7 @@ public enum Runner {
             for task in try ledger.markInterruptedSubmissionsAmbiguous(run: runID) {
                 environment.output("\(task.output) \(task.fileStem) \(task.key.prefix(12)): found in submitting at start-up → ambiguous (the create call may have been paid for)")
             }
+            (plan, records, _) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
         } catch {
             return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
         }
@@ -152,9 +170,11 @@ public enum Runner {
             library: library, downloader: Downloader(http: downloads, timeout: .seconds(300), activity: environment.activity),
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
             clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
-            providerOptions: manifest.providerOptions, resubmitAmbiguous: options.resubmitAmbiguous, activity: environment.activity
+            providerOptions: manifest.providerOptions,
+            consented: Set(graph.tasks.map(\.key).filter { plan[$0]?.action == .resubmit }), records: records,
+            activity: environment.activity
         )
-        let scheduler = RunScheduler(context: context, retryFailed: options.retryFailed)
+        let scheduler = RunScheduler(context: context, plan: plan)
         let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
         let outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals)
         try? await downloads.shutdown()
@@ -164,7 +184,11 @@ public enum Runner {
         for folder in await context.metadata.folders {
             await context.metadata.write(folder: folder)
         }
-        let stop = await context.control.stopReason
+        var stop = await context.control.stopReason
+        let overBudget = graph.tasks.filter { plan[$0.key]?.action == .overBudget }.count
+        if stop == nil, overBudget > 0, let budget = manifest.budget?.maxCredits {
+            stop = .budget("\(overBudget) task(s) did not fit in the budget of \(budget.plainText) credits and were not submitted")
+        }
         let committed = await context.control.committed
         let report = RunSummary.report(manifest: manifest, graph: graph, ledger: ledger, result: outcome, run: runID, started: started,
                                        finished: environment.clock.now(), stop: stop, committed: committed,
@@ -176,8 +200,41 @@ public enum Runner {
             environment.output("could not write the run report: \(error)")
         }
         try? ledger.finishRun(runID, exitCode: report.exitCode, creditsSpent: committed, report: reportURL.map(library.relativePath))
+        if let problem = files.keepBackup(of: ledger, run: runID) { environment.output("could not back up the ledger: \(problem)") }
         environment.output(RunSummary.line(report) + (reportURL.map { "; report: \($0.path)" } ?? ""))
         return RunResult(exitCode: report.exitCode, report: reportURL)
+    }
+
+    /// `run --dry-run`: the plan the run would execute, decided the same way, changing nothing.
+    static func dryRun(
+        _ manifest: Manifest, _ graph: TaskGraph, provider: any GenerationProvider, options: RunOptions, files: LedgerFiles, environment: RunEnvironment
+    ) -> RunResult {
+        let decisions: RunPlan
+        if FileManager.default.fileExists(atPath: files.ledger) {
+            do {
+                let ledger = try Ledger.openExisting(at: files.ledger, now: { environment.clock.now() })
+                decisions = try RunPlan.make(manifest, graph, ledger: ledger, root: files.root, options: planOptions(manifest, provider: provider, options: options)).0
+            } catch {
+                return RunResult(exitCode: ExitCode.invalid, message: "\(error)")
+            }
+        } else {
+            decisions = RunPlan.decide(manifest, graph, records: [:], files: { _ in .missing("no ledger") },
+                                       options: planOptions(manifest, provider: provider, options: options))
+        }
+        let plan = Planner.plan(manifest, graph: graph, decisions: decisions.decisions)
+        environment.output(options.json ? PlanRenderer.json(plan) : PlanRenderer.text(plan))
+        return RunResult(exitCode: ExitCode.success)
+    }
+
+    /// What the plan's decisions depend on, from the manifest, the provider and the options.
+    static func planOptions(_ manifest: Manifest, provider: any GenerationProvider, options: RunOptions) -> RunPlan.Options {
+        var plan = RunPlan.Options()
+        plan.retryFailed = options.retryFailed
+        plan.resubmitAmbiguous = options.resubmitAmbiguous || manifest.ambiguity.onAmbiguous == .resubmit
+        plan.reconciles = provider.reconcilesLostAnswers
+        plan.budget = manifest.budget?.maxCredits
+        plan.downloadOnly = options.downloadOnly
+        return plan
     }
 
     /// True when another run holds the lock on this output root: checked before anything costly

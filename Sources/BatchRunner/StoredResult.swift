@@ -88,6 +88,24 @@ struct StoredResult: Codable, Sendable {
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
+    /// The result without the provider's raw answer (which `metadata.json` holds beside it).
+    var summary: JSONValue {
+        var copy = self
+        copy.raw = .null
+        guard case .object(var fields)? = JSONValue.parse(copy.json) else { return .null }
+        fields["raw"] = nil
+        return .object(fields)
+    }
+
+    /// A result from `metadata.json`: its summary with the raw answer put back.
+    static func recovered(summary: JSONValue, raw: JSONValue?) -> StoredResult? {
+        guard case .object(var fields) = summary else { return nil }
+        fields["raw"] = raw ?? .null
+        let encoder = JSONEncoder()
+        guard let data = try? encoder.encode(JSONValue.object(fields)) else { return nil }
+        return try? JSONDecoder().decode(StoredResult.self, from: data)
+    }
+
     static func parse(_ text: String?) -> StoredResult? {
         guard let text else { return nil }
         return try? JSONDecoder().decode(StoredResult.self, from: Data(text.utf8))

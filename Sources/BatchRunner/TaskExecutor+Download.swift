@@ -31,8 +31,9 @@ extension TaskExecutor {
             var files: [FileRecord] = []
             var missing: [String] = []
             func add(_ url: URL, _ written: PartFile.Written) {
+                let stat = FileStat.of(url.path)
                 files.append(FileRecord(taskKey: task.key.hex, path: context.library.relativePath(url), size: written.size,
-                                        sha256: written.sha256, createdAt: context.clock.now()))
+                                        sha256: written.sha256, createdAt: context.clock.now(), mtime: stat?.mtime, inode: stat?.inode))
             }
             /// Downloads one file of the item. The provider says where (TemPolor: the recorded
             /// URL; useapi: its download route). A refused URL (expired signature) is refreshed

@@ -9,7 +9,7 @@ extension TaskExecutor {
     /// Submits the task. On success the task slot is held (released by `generate`).
     func submit(_ task: GraphTask, _ record: TaskRecord) async -> Result<TaskRecord, GenerationOutcome> {
         let wasAmbiguous = record.state == .ambiguous
-        if wasAmbiguous && !context.resubmitAmbiguous { return .failure(.ambiguous(record.error ?? "unknown outcome")) }
+        if wasAmbiguous && !context.consented.contains(task.key) { return .failure(.ambiguous(record.error ?? "unknown outcome")) }
         if let reason = await context.control.stopReason { return .failure(.notSubmitted(Self.describe(reason))) }
         let price = context.manifest.pricing.price(of: task.request)
         guard await context.control.reserve(price) else {
@@ -59,7 +59,7 @@ extension TaskExecutor {
             return await giveUp(.notSubmitted("\(error)"), restoreAmbiguity: false)
         }
         do {
-            let detail = wasAmbiguous ? "resubmitting as asked (--resubmit-ambiguous): the first submission may also have been paid for" : nil
+            let detail = wasAmbiguous ? "resubmitting as consented (--resubmit-ambiguous or on_ambiguous: resubmit): the first submission may also have been paid for" : nil
             _ = try ledger.recordSubmitting(task.key.hex, run: runID, consented: wasAmbiguous, detail: detail)
             context.progress.transition(task, record.state, .submitting, detail)
         } catch {

@@ -42,7 +42,7 @@ struct TaskExecutor: Sendable {
             if record.state.isGenerated { return .generated }
             if record.state == .ambiguous, let reconciled = await reconcileEarlier(task, record) {
                 record = reconciled
-            } else if record.state == .ambiguous && !context.resubmitAmbiguous {
+            } else if record.state == .ambiguous && !context.consented.contains(task.key) {
                 return .ambiguous(record.error ?? "ambiguous since an earlier run")
             }
             if !record.state.isInFlight {

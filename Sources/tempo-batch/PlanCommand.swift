@@ -1,11 +1,12 @@
 import ArgumentParser
 import BatchManifest
+import BatchRunner
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Show the task graph, what is done or to do and why, and the estimated cost.",
-        discussion: "Exits 2 when the manifest has errors; they are printed as by validate."
+        abstract: "Show the task graph, what each task needs, and the estimated cost against the budget.",
+        discussion: "Plans the manifest alone (every task as new); `run --dry-run` plans with the ledger and the files on disk, exactly as the run will. Exits 2 when the manifest has errors; they are printed as by validate."
     )
 
     @Argument(help: "The manifest file.")
@@ -14,13 +15,16 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Plan as if the manifest named this provider (tempolor, useapi, simulator).")
     var provider: Provider?
 
-    @Flag(help: "Print the plan as JSON: an object with a tasks array (key, kind, job, parents, model, output, status, reason, cost).")
+    @Flag(help: "Print the plan as JSON: an object with a tasks array (key, kind, job, parents, model, output, status, action, reason, blocked_by, cost).")
     var json = false
 
     func run() throws {
         let compilation = try ManifestLoading.compile(manifest, provider: provider)
         guard let manifest = compilation.manifest, let graph = compilation.graph else { throw ExitCode(ExitCodes.invalid) }
-        let plan = Planner.plan(manifest, graph: graph)
+        var options = RunPlan.Options()
+        options.budget = manifest.budget?.maxCredits
+        let decisions = RunPlan.decide(manifest, graph, records: [:], files: { _ in .unchanged }, options: options)
+        let plan = Planner.plan(manifest, graph: graph, decisions: decisions.decisions)
         print(json ? PlanRenderer.json(plan) : PlanRenderer.text(plan))
     }
 }

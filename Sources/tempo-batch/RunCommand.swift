@@ -29,6 +29,17 @@ struct Run: AsyncParsableCommand {
         Exit codes: 0 all tasks finished · 1 some tasks failed or were blocked · 2 invalid manifest,
         usage or a refused key · 3 stopped by budget or balance · 4 submissions with unknown outcome
         need a decision · 75 another run holds the lock · 130/143 interrupted, state saved.
+
+        --dry-run prints the plan this run would execute, one action per task (submit, resubmit, poll,
+        download, verify, skip, reconcile, ambiguous, failed, blocked, over budget, held) with its
+        reason, computed exactly as run computes it (add --json for scripts). A resume trusts a
+        library file whose size, modification time and inode are unchanged; `tempo-batch verify`
+        re-reads every byte.
+
+        A missing ledger over a library that holds paid work is refused: run with --rebuild-ledger
+        (or `tempo-batch ledger rebuild`) to recover every task from the folders' metadata.json
+        without a provider call. A damaged ledger is never changed; the error says how to restore
+        its backup (kept after every run under .tempo-batch/backups/).
         """
     )
 
@@ -56,8 +67,17 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Try tasks that failed in an earlier run again.")
     var retryFailed = false
 
-    @Flag(help: "Show the plan with the ledger's state (done / to do / ambiguous, and why); change nothing.")
+    @Flag(help: "Print the plan this run would execute (one action per task, and why); change nothing.")
     var dryRun = false
+
+    @Flag(help: "With --dry-run: print the plan as JSON.")
+    var json = false
+
+    @Flag(help: "If the ledger is missing, rebuild it from the library's metadata.json files first (no provider call).")
+    var rebuildLedger = false
+
+    @Flag(help: "If the ledger is missing, start a new one although the library holds paid work (that work is paid again).")
+    var startOver = false
 
     @Option(help: "A file with TEMPOLOR_API_KEY=... or USEAPI_TOKEN=... lines (the environment wins).")
     var credentials: String?
@@ -75,6 +95,8 @@ struct Run: AsyncParsableCommand {
         if let maxParallel, !(1...64).contains(maxParallel) { throw ValidationError("--max-parallel must be between 1 and 64") }
         if let baseURL, URL(string: baseURL)?.host == nil { throw ValidationError("--base-url '\(baseURL)' is not an http(s) URL") }
         if let pollInterval, pollInterval <= 0 { throw ValidationError("--poll-interval must be greater than 0") }
+        if json && !dryRun { throw ValidationError("--json goes with --dry-run") }
+        if rebuildLedger && startOver { throw ValidationError("--rebuild-ledger and --start-over exclude each other") }
     }
 
     func run() async throws {
@@ -87,6 +109,8 @@ struct Run: AsyncParsableCommand {
         options.resubmitAmbiguous = resubmitAmbiguous
         options.retryFailed = retryFailed
         options.dryRun = dryRun
+        options.json = json
+        options.missingLedger = rebuildLedger ? .rebuild : (startOver ? .startOver : .refuse)
         options.credentialsFile = credentials
         options.pollInterval = pollInterval.map { .milliseconds(Int64($0 * 1000)) }
         options.grace = .milliseconds(Int64(grace * 1000))

@@ -23,11 +23,13 @@ struct PlanTests {
         song: { prompt: w }
     """
 
-    private func plan(status: Planner.StatusLookup = { _ in nil }) throws -> Plan {
+    private func plan(_ decide: (GraphTask) -> PlanDecision? = { _ in nil }) throws -> Plan {
         let compilation = compile(Self.yaml)
         let manifest = try #require(compilation.manifest)
         let graph = try #require(compilation.graph)
-        return Planner.plan(manifest, graph: graph, status: status)
+        var decisions: [TaskKey: PlanDecision] = [:]
+        for task in graph.tasks { decisions[task.key] = decide(task) }
+        return Planner.plan(manifest, graph: graph, decisions: decisions)
     }
 
     @Test func costsFollowThePriceTable() throws {
@@ -37,20 +39,27 @@ struct PlanTests {
         #expect(costs == ["a/song=40", "a/stems=35", "b/song=47", "c/instrumental=33", "d/lyrics=7", "d/song=40"])
         #expect(plan.totals.estimatedCredits == 202)
         #expect(plan.totals.budgetCredits == 100)
-        #expect(PlanRenderer.summary(plan).last?.contains("102 short") == true)
+        #expect(PlanRenderer.summary(plan).last == "Estimated cost: 202 credits to submit (202 for the whole plan); budget 100 credits")
+    }
+
+    @Test func tasksOverBudgetAreCountedInTheSummary() throws {
+        let plan = try plan { task in task.job == "d" ? PlanDecision(.overBudget, "over") : nil }
+        #expect(plan.totals.estimatedCredits == 202 - 47)
+        #expect(PlanRenderer.summary(plan).last?.hasSuffix("budget 100 credits: 2 task(s) over budget are not submitted") == true)
     }
 
     @Test func everyTaskIsToDoBeforeTheLedgerExists() throws {
         let plan = try plan()
         #expect(plan.tasks.allSatisfy { $0.status == .toDo })
         #expect(plan.totals.byStatus == ["to_do": 6])
+        #expect(plan.totals.byAction == ["submit": 6])
     }
 
     @Test func aStatusLookupMarksTasksDoneWithAReason() throws {
-        let plan = try plan { task in task.job == "a" ? (.done, "downloaded") : nil }
+        let plan = try plan { task in task.job == "a" ? PlanDecision(.skip, "downloaded") : nil }
         #expect(plan.tasks.filter { $0.status == .done }.count == 2)
         #expect(plan.totals.estimatedCredits == 202 - 75)
-        #expect(PlanRenderer.text(plan).contains("done: downloaded"))
+        #expect(PlanRenderer.text(plan).contains("skip: downloaded"))
     }
 
     @Test func jsonHasTheDocumentedShape() throws {
@@ -59,7 +68,7 @@ struct PlanTests {
         let tasks = try #require(object["tasks"] as? [[String: Any]])
         #expect(tasks.count == 6)
         for task in tasks {
-            for key in ["key", "kind", "job", "parents", "model", "output", "status", "reason", "cost"] {
+            for key in ["key", "kind", "job", "parents", "model", "output", "status", "action", "reason", "cost"] {
                 #expect(task[key] != nil && !(task[key] is NSNull) || key == "model", "task lacks \(key)")
             }
             #expect(["lyrics", "song", "instrumental", "extend", "stems"].contains(task["kind"] as? String ?? ""))
@@ -75,7 +84,7 @@ struct PlanTests {
         let text = PlanRenderer.text(try plan())
         let jobLines = text.split(separator: "\n").filter { ["a", "b", "c", "d"].contains(String($0)) }
         #expect(jobLines == ["a", "b", "c", "d"])
-        #expect(text.contains("Totals: 1 lyrics, 3 song, 1 instrumental, 1 stems (6 tasks); 6 to do"))
+        #expect(text.contains("Totals: 1 lyrics, 3 song, 1 instrumental, 1 stems (6 tasks); 6 submit"))
     }
 }
 

@@ -254,9 +254,9 @@ struct FailureTests {
             let log = OutputLog()
             let dry = await sim.run(path, log: log) { $0.dryRun = true }
             #expect(dry.exitCode == 0)
-            #expect(log.text.contains("done: downloaded"))
+            #expect(log.text.contains("skip: downloaded; files unchanged"))
             #expect(log.text.contains("ambiguous: the create call was sent but its answer was lost"))
-            #expect(log.text.contains("Totals: 2 song (2 tasks); 1 done, 1 ambiguous"))
+            #expect(log.text.contains("Totals: 2 song (2 tasks); 1 skip, 1 ambiguous"))
             #expect(await sim.simulator.acceptedCreates == paid)
             #expect(try sim.ledger().allTasks() == ledgerBefore)
         }

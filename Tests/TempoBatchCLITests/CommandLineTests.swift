@@ -77,7 +77,7 @@ struct CommandLineTests {
         let result = try BinaryRunner.run(["plan", "manifests/demo.yaml"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("owl-waltz"))
-        #expect(result.stdout.contains("Estimated cost: 120 credits to do"))
+        #expect(result.stdout.contains("Estimated cost: 120 credits to submit"))
     }
 
     @Test func planOfAnInvalidManifestExits2() throws {
