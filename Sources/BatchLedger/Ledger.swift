@@ -106,6 +106,7 @@ public struct Ledger: Sendable {
                 t.column("final", .boolean).notNull().defaults(to: false)
                 t.primaryKey(["taskKey", "ordinal"])
             }
+            try db.alter(table: "run") { t in t.add(column: "balanceAtStart", .double) }
         }
         return migrator
     }
@@ -177,6 +178,40 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// The account balance read at the start of a run, before any create (the balance proof).
+    public func recordBalanceAtStart(_ run: Int64, balance: Double) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE run SET balanceAtStart = ? WHERE id = ?", arguments: [balance, run])
+        }
+    }
+
+    /// What the balance proof needs about ambiguous tasks: each one with the run its lost create
+    /// was sent in, the earliest such run (it must have a starting balance), and the price of every
+    /// create that was answered (a `submitted` event of the runner) since that run began.
+    public func balanceProofFigures() throws -> BalanceProofFigures? {
+        try writer.read { db in
+            let ambiguous = try TaskRecord.filter(TaskRecord.Columns.state == TaskState.ambiguous.rawValue).fetchAll(db)
+            guard !ambiguous.isEmpty else { return nil }
+            var since: Int64 = .max
+            for task in ambiguous {
+                let run = try Int64.fetchOne(db, sql: """
+                    SELECT runID FROM event WHERE taskKey = ? AND toState = 'submitting' AND runID IS NOT NULL
+                    ORDER BY id DESC LIMIT 1
+                    """, arguments: [task.key])
+                since = min(since, run ?? 0)
+            }
+            guard since != .max, since > 0,
+                  let start = try Double.fetchOne(db, sql: "SELECT balanceAtStart FROM run WHERE id = ?", arguments: [since])
+            else { return nil }
+            let known = try Double.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(task.cost), 0) FROM event JOIN task ON task.key = event.taskKey
+                WHERE event.runID >= ? AND event.toState = 'submitted' AND event.actor = 'runner'
+                """, arguments: [since]) ?? 0
+            return BalanceProofFigures(sinceRun: since, balanceAtStart: start, answeredCost: known,
+                                       ambiguous: ambiguous.map { ($0.key, $0.cost) })
+        }
+    }
+
     public func runs() throws -> [RunRecord] {
         try writer.read { db in try RunRecord.order(Column("id")).fetchAll(db) }
     }
@@ -234,6 +269,16 @@ public struct Ledger: Sendable {
     public func submissions(inRun run: Int64) throws -> Int {
         try writer.read { db in
             try EventRecord.filter(Column("runID") == run && Column("toState") == TaskState.submitted.rawValue).fetchCount(db)
+        }
+    }
+
+    /// Further items (beyond the first) made by the creates of a run.
+    public func extraItemsCreated(inRun run: Int64) throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM extraItem WHERE taskKey IN
+                  (SELECT taskKey FROM event WHERE runID = ? AND toState = 'submitted')
+                """, arguments: [run]) ?? 0
         }
     }
 
@@ -509,6 +554,17 @@ public struct Ledger: Sendable {
         try event.insert(db)
         return updated
     }
+}
+
+/// See ``Ledger/balanceProofFigures()``.
+public struct BalanceProofFigures: Sendable {
+    /// The earliest run an ambiguous task became ambiguous in.
+    public let sinceRun: Int64
+    public let balanceAtStart: Double
+    /// Prices of every create answered with an item since that run began.
+    public let answeredCost: Double
+    /// Every ambiguous task, with its price.
+    public let ambiguous: [(key: String, cost: Double)]
 }
 
 /// The ledger file failed SQLite's integrity check (or could not be read as a database). It is

@@ -161,6 +161,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var exitCode: Int?
     public var creditsSpent: Double
     public var report: String?
+    /// The account's balance before the run's first create (only with the balance proof on).
+    public var balanceAtStart: Double?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

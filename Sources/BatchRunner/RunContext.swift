@@ -30,9 +30,9 @@ struct RunContext: Sendable {
     /// The manifest's options for its provider (useapi `user_id`, `max_jobs`).
     let providerOptions: [String: String]
     /// Ambiguous tasks the user consented, for this run, to pay again for (the plan's resubmits).
-    let consented: Set<TaskKey>
+    var consented: Set<TaskKey>
     /// What the ledger held for every task when the run was planned.
-    let records: [String: TaskRecord]
+    var records: [String: TaskRecord]
     /// Hears when the run's tasks are at work and when they only wait (a test clock advances
     /// only while every task waits); nil in production.
     let activity: (any RunActivity)?

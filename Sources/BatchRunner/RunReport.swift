@@ -23,6 +23,8 @@ public struct RunReport: Codable, Sendable {
     /// Final ledger state of every task of the graph.
     public var counts: [String: Int]
     public var submitted: Int
+    /// Items the run's create calls made: one each, more when a create answers several ids.
+    public var itemsCreated: Int
     public var creditsSpent: Double
     public var failures: [TaskLine]
     public var ambiguous: [TaskLine]
@@ -36,7 +38,7 @@ public struct RunReport: Codable, Sendable {
                      "- manifest file: `\(file)`", "- provider: \(provider)",
                      "- started: \(Self.stamp(startedAt)), finished: \(Self.stamp(finishedAt))",
                      "- outcome: **\(outcome)** (exit code \(exitCode))",
-                     "- submitted this run: \(submitted) create call(s), \(creditsSpent.plainText) credits committed",
+                     "- submitted this run: \(submitted) create call(s) making \(itemsCreated) item(s), \(creditsSpent.plainText) credits committed",
                      "", "## Tasks by state", "", "| state | tasks |", "|---|---|"]
         for state in TaskState.allCases where (counts[state.rawValue] ?? 0) > 0 {
             lines.append("| \(state.rawValue) | \(counts[state.rawValue] ?? 0) |")

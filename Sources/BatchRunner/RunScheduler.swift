@@ -17,6 +17,17 @@ struct RunScheduler: Sendable {
         /// Tasks that did not run, and why (a parent failed, is ambiguous or did not finish).
         var notRun: [TaskKey: String] = [:]
         var skipped: Set<TaskKey> = []
+
+        /// A later pass over the same graph: what it did replaces what this one said.
+        mutating func merge(_ later: Result) {
+            for (key, outcome) in later.generation {
+                generation[key] = outcome
+                notRun[key] = nil
+            }
+            for (key, outcome) in later.downloads { downloads[key] = outcome }
+            for (key, reason) in later.notRun where later.generation[key] == nil { notRun[key] = reason }
+            skipped.formUnion(later.skipped.subtracting(later.generation.keys))
+        }
     }
 
     private enum Completion: Sendable {

@@ -50,7 +50,8 @@ enum RunSummary {
                                        failed: unreadable || !failures.isEmpty || !downloadFailures.isEmpty || !notRun.isEmpty || unfinished > 0)
         return RunReport(
             manifest: manifest.name, file: manifest.file, provider: provider, run: run, startedAt: started, finishedAt: finished,
-            exitCode: code, outcome: outcome, counts: counts, submitted: max(0, submitted), creditsSpent: committed,
+            exitCode: code, outcome: outcome, counts: counts, submitted: max(0, submitted),
+            itemsCreated: max(0, submitted) + ((try? ledger.extraItemsCreated(inRun: run)) ?? 0), creditsSpent: committed,
             failures: failures, ambiguous: ambiguous, notRun: notRun, downloadFailures: downloadFailures, partial: partial,
             filesWritten: files.sorted()
         )

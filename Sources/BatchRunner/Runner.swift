@@ -139,6 +139,12 @@ public enum Runner {
             for task in try ledger.markInterruptedSubmissionsAmbiguous(run: runID) {
                 environment.output("\(task.output) \(task.fileStem) \(task.key.prefix(12)): found in submitting at start-up → ambiguous (the create call may have been paid for)")
             }
+        } catch {
+            return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
+        }
+        // The balance proof: read before the first create; earlier ambiguity is judged now.
+        let balanceProof = manifest.ambiguity.balanceCheck ? await startBalanceProof(provider: provider, ledger: ledger, run: runID, output: environment.output) : false
+        do {
             (plan, records, _) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
         } catch {
             return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
@@ -176,7 +182,27 @@ public enum Runner {
         )
         let scheduler = RunScheduler(context: context, plan: plan)
         let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
-        let outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals)
+        var outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals)
+        // Creates that went ambiguous in this run: at this quiet moment the balance may prove
+        // them unpaid; then they (and what waits on them) run in a second pass.
+        if balanceProof, await context.control.stopReason == nil, (try? ledger.balanceProofFigures()) != nil {
+            do {
+                if let balance = try await provider.balance() {
+                    let verdict = BalanceProof.resolve(ledger: ledger, balance: balance, run: runID)
+                    if let note = verdict.note { environment.output(note) }
+                    if !verdict.released.isEmpty {
+                        let (again, fresh, _) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
+                        var second = context
+                        second.records = fresh
+                        second.consented = Set(graph.tasks.map(\.key).filter { again[$0]?.action == .resubmit })
+                        let watch: AsyncStream<Int32>? = environment.signals == nil && environment.handleSignals ? SignalWatch.unixSignals() : nil
+                        outcome.merge(await SignalWatch.run(RunScheduler(context: second, plan: again), context: second, grace: options.grace, signals: watch))
+                    }
+                }
+            } catch {
+                environment.output("balance proof: could not read the balance at the end (\(error)); ambiguous creates stay ambiguous")
+            }
+        }
         try? await downloads.shutdown()
 
         // Tasks of a folder may have changed after its last download (a sibling blocked or
@@ -203,6 +229,23 @@ public enum Runner {
         if let problem = files.keepBackup(of: ledger, run: runID) { environment.output("could not back up the ledger: \(problem)") }
         environment.output(RunSummary.line(report) + (reportURL.map { "; report: \($0.path)" } ?? ""))
         return RunResult(exitCode: report.exitCode, report: reportURL)
+    }
+
+    /// Reads the balance before the first create and records it; judges ambiguity left by
+    /// earlier runs. False when the balance cannot be read (the proof is then off, with a warning).
+    static func startBalanceProof(provider: any GenerationProvider, ledger: Ledger, run: Int64, output: (String) -> Void) async -> Bool {
+        do {
+            guard let balance = try await provider.balance() else {
+                output("warning: ambiguity.balance_check is on, but provider \(provider.capabilities.name) has no balance route; the proof is off")
+                return false
+            }
+            try ledger.recordBalanceAtStart(run, balance: balance)
+            if let note = BalanceProof.resolve(ledger: ledger, balance: balance, run: run).note { output(note) }
+            return true
+        } catch {
+            output("warning: ambiguity.balance_check: the balance could not be read (\(error)); the proof is off for this run")
+            return false
+        }
     }
 
     /// `run --dry-run`: the plan the run would execute, decided the same way, changing nothing.

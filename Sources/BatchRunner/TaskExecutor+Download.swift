@@ -35,22 +35,25 @@ extension TaskExecutor {
                 files.append(FileRecord(taskKey: task.key.hex, path: context.library.relativePath(url), size: written.size,
                                         sha256: written.sha256, createdAt: context.clock.now(), mtime: stat?.mtime, inode: stat?.inode))
             }
-            /// Downloads one file of the item. The provider says where (TemPolor: the recorded
+            /// Downloads one file of an item. The provider says where (TemPolor: the recorded
             /// URL; useapi: its download route). A refused URL (expired signature) is refreshed
             /// by asking the provider again; so is any URL after its first failure, since a
-            /// stored URL may point at a host that no longer serves it.
-            func fetch(_ role: FileRole, to destination: URL) async throws {
+            /// stored URL may point at a host that no longer serves it. A fresher answer is
+            /// kept (`save`) and replaces `known`.
+            func fetch(
+                _ role: FileRole, of item: ItemRef, known: inout StoredResult, save: (StoredResult) throws -> Void, to destination: URL
+            ) async throws {
                 var attempt = 0
                 var stale = false
                 while true {
-                    let provider = context.provider, known = result.report
+                    let provider = context.provider, report = known.report
                     let location = try await context.retrying.run { () async throws(ProviderError) in
-                        try await provider.location(of: role, for: ref, report: known, stale: stale)
+                        try await provider.location(of: role, for: item, report: report, stale: stale)
                     }
                     stale = false
                     if let fresh = location.report {
-                        result = StoredResult(fresh)
-                        try ledger.recordResult(task.key.hex, result: result.json)
+                        known = StoredResult(fresh)
+                        try save(known)
                     }
                     do {
                         add(destination, try await context.downloader.download(location.url, to: destination))
@@ -67,26 +70,44 @@ extension TaskExecutor {
                     }
                 }
             }
+            func fetch(_ role: FileRole, to destination: URL) async throws {
+                try await fetch(role, of: ref, known: &result, save: { try ledger.recordResult(task.key.hex, result: $0.json) }, to: destination)
+            }
+            /// The audio of one item: mp3, WAV when there is one, and the lyric timings of a song chain.
+            func fileAudio(_ item: ItemRef, _ known: inout StoredResult, stem: String, save: (StoredResult) throws -> Void) async throws {
+                try await fetch(.mp3, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).mp3"))
+                if known.fileRoles.contains(.wav) {
+                    try await fetch(.wav, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).wav"))
+                } else {
+                    missing.append("\(stem).wav: the provider produced no WAV (\(known.providerStatus))")
+                }
+                if ref.chain == .song {
+                    if known.sections.isEmpty {
+                        missing.append("\(stem).lrc: the provider produced no lyric timings")
+                    } else {
+                        let lrc = OutputLibrary.lrc(title: known.title, duration: known.duration, sections: known.lyricsSections)
+                        let url = folder.appendingPathComponent("\(stem).lrc")
+                        add(url, try context.library.writeText(lrc, to: url))
+                    }
+                }
+            }
 
             switch task.kind {
             case .song, .extend, .instrumental:
-                try await fetch(.mp3, to: folder.appendingPathComponent("\(task.fileStem).mp3"))
-                if result.fileRoles.contains(.wav) {
-                    try await fetch(.wav, to: folder.appendingPathComponent("\(task.fileStem).wav"))
-                } else {
-                    missing.append("\(task.fileStem).wav: the provider produced no WAV (\(result.providerStatus))")
+                try await fileAudio(ref, &result, stem: task.fileStem) { try ledger.recordResult(task.key.hex, result: $0.json) }
+                if ref.chain == .song, task.kind == .song, let lyrics = result.lyrics, !lyrics.isEmpty {
+                    let url = folder.appendingPathComponent("lyrics.txt")
+                    add(url, try context.library.writeText(lyrics + "\n", to: url))
                 }
-                if ref.chain == .song {
-                    if result.sections.isEmpty {
-                        missing.append("\(task.fileStem).lrc: the provider produced no lyric timings")
-                    } else {
-                        let lrc = OutputLibrary.lrc(title: result.title, duration: result.duration, sections: result.lyricsSections)
-                        let url = folder.appendingPathComponent("\(task.fileStem).lrc")
-                        add(url, try context.library.writeText(lrc, to: url))
+                // Further items of the same create: `song-2.mp3`, `song-3.mp3`, …
+                for extra in try ledger.extraItems(of: task.key.hex) {
+                    let stem = "\(task.fileStem)-\(extra.ordinal)"
+                    guard var known = StoredResult.parse(extra.result), known.phase == "succeeded" || known.phase == "part_failed" else {
+                        missing.append("\(stem): the create's further item \(extra.itemID) did not succeed")
+                        continue
                     }
-                    if task.kind == .song, let lyrics = result.lyrics, !lyrics.isEmpty {
-                        let url = folder.appendingPathComponent("lyrics.txt")
-                        add(url, try context.library.writeText(lyrics + "\n", to: url))
+                    try await fileAudio(context.ref(task, itemID: extra.itemID), &known, stem: stem) {
+                        try ledger.recordExtraResult(task.key.hex, ordinal: extra.ordinal, result: $0.json, final: true)
                     }
                 }
             case .lyrics:

@@ -160,15 +160,17 @@ extension TaskExecutor {
             context.progress.transition(task, .submitting, .ambiguous, reason)
             return await onFailure(.ambiguous(reason))
         }
-        let extra = itemIDs.dropFirst()
+        let extra = Array(itemIDs.dropFirst())
         var detail = "item \(itemID)"
-        if !extra.isEmpty { detail += "; the provider also created \(extra.joined(separator: ", ")), which this task does not track" }
+        if !extra.isEmpty { detail += "; the same create also made \(extra.joined(separator: ", ")), tracked and filed beside it" }
         context.progress.transition(task, .submitting, .submitted, detail)
         var lastError: (any Error)?
         for _ in 0..<5 {
             do {
-                let submitted = try ledger.recordSubmitted(task.key.hex, itemID: itemID, run: runID, detail: detail)
+                let submitted = try ledger.recordSubmitted(task.key.hex, itemID: itemID, extraItemIDs: extra, run: runID, detail: detail)
                 await context.taskSlots.recordSuccess()
+                // The library's copy knows the item too, should the ledger ever be lost.
+                await context.metadata.write(folder: task.output)
                 return .success(submitted)
             } catch {
                 lastError = error

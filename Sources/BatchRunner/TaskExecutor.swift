@@ -79,6 +79,8 @@ struct TaskExecutor: Sendable {
             let from: TaskState = running.isSet ? .running : record.state
             switch report.phase {
             case .succeeded, .partFailed:
+                // Further items of the same create finish before the task counts as generated.
+                if let unfinished = await waitForExtras(task) { return unfinished }
                 let state: TaskState = report.phase == .succeeded ? .succeeded : .partFailed
                 let detail = state == .partFailed ? "the audio is usable; the WAV or the timings failed" : nil
                 _ = try ledger.recordGenerated(task.key.hex, state: state, result: StoredResult(report).json, detail: detail, run: runID)
@@ -99,6 +101,35 @@ struct TaskExecutor: Sendable {
         } catch {
             return .unfinished("interrupted while waiting for item \(itemID)")
         }
+    }
+
+    /// Waits for every further item of the task's create that is not final yet and records
+    /// its answer. Nil when all are final; else why the task stays unfinished for now.
+    private func waitForExtras(_ task: GraphTask) async -> GenerationOutcome? {
+        guard let extras = try? ledger.extraItems(of: task.key.hex) else { return .unfinished("the ledger could not list the create's further items") }
+        let open = extras.filter { !$0.final }
+        guard !open.isEmpty else { return nil }
+        let poller = context.poller, ledger = self.ledger
+        let refs = open.map { (ordinal: $0.ordinal, ref: context.ref(task, itemID: $0.itemID)) }
+        let failures = await context.idle {
+            await withTaskGroup(of: String?.self) { group in
+                for (ordinal, ref) in refs {
+                    group.addTask {
+                        do {
+                            let report = try await poller.waitForFinal(ref) { _ in }
+                            try ledger.recordExtraResult(task.key.hex, ordinal: ordinal, result: StoredResult(report).json, final: true)
+                            return nil
+                        } catch {
+                            return "item \(ref.id): \(error)"
+                        }
+                    }
+                }
+                var failures: [String] = []
+                for await failure in group { if let failure { failures.append(failure) } }
+                return failures
+            }
+        }
+        return failures.isEmpty ? nil : .unfinished("further items of the create not tracked to the end: \(failures.joined(separator: "; "))")
     }
 
     static func describe(_ reason: StopReason?) -> String {

@@ -50,7 +50,15 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Starting account balance in credits.")
     var balance = 100_000.0
 
+    @Option(help: "Items each song or instrumental create makes (all named in item_ids, billed once).")
+    var itemsPerCreate = 1
+
+    @Option(help: "Every song and instrumental lasts this many seconds (small files, fast tests and benchmarks).")
+    var fixedDuration: Int?
+
     func validate() throws {
+        guard (1...4).contains(itemsPerCreate) else { throw ValidationError("--items-per-create must be between 1 and 4") }
+        if let fixedDuration, !(1...600).contains(fixedDuration) { throw ValidationError("--fixed-duration must be between 1 and 600 seconds") }
         guard timeScale > 0 else { throw ValidationError("--time-scale must be greater than 0") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         do {
@@ -68,6 +76,8 @@ struct Simulate: AsyncParsableCommand {
         configuration.useapiToken = useapiToken
         configuration.parallelLimit = parallelLimit
         configuration.initialBalance = balance
+        configuration.itemsPerCreate = itemsPerCreate
+        configuration.fixedDuration = fixedDuration
         configuration.faults = try FaultProfile.named(faults)
         configuration.log = { line in Console.line(line) }
         let simulator = TemPolorSimulator(configuration: configuration)

@@ -26,12 +26,17 @@ actor FakeBackend {
     /// The creates (1-based) that are accepted but name no item.
     var namingNothing: Set<Int> = []
     private(set) var callbackURLs: [String] = []
+    private(set) var createdReferences: [String] = []
     /// Read during each create call, to prove the intent row is durable before it.
     var ledgerPath: String?
 
     func setLosingAnswers(_ creates: Set<Int>) { losingAnswers = creates }
     func setNamingNothing(_ creates: Set<Int>) { namingNothing = creates }
     func setLedgerPath(_ path: String) { ledgerPath = path }
+    /// An item made before this backend's run (by an earlier run), under a known id.
+    func plant(id: String, reference: String, kind: TaskKind) { items[id] = Item(reference: reference, kind: kind) }
+    /// How many create calls were made for a task key.
+    func creates(for reference: String) -> Int { createdReferences.filter { $0 == reference }.count }
 
     func create(_ submission: Submission) throws(ProviderError) -> String? {
         callbackURLs.append(submission.callbackURL)
@@ -40,6 +45,7 @@ actor FakeBackend {
             statesDuringSubmit.append((try? ledger?.task(submission.reference))??.state)
         }
         creates += 1
+        createdReferences.append(submission.reference)
         let id = "fake-\(creates)"
         items[id] = Item(reference: submission.reference, kind: submission.kind)
         if losingAnswers.contains(creates) { throw ProviderError(.ambiguous, "fake: the answer was lost") }
@@ -67,6 +73,8 @@ struct FakeProvider: GenerationProvider {
     let filesBase: String
     let groupSize = 3
     let checksUntilDone = 2
+    /// Whether `reconcile` is offered (a provider without evidence leaves ambiguity to people).
+    var canReconcile = true
 
     var capabilities: ProviderCapabilities {
         ProviderCapabilities(name: "fake", extend: true, lyricsGeneration: true, instrumental: true, chainStems: .create,
@@ -95,7 +103,7 @@ struct FakeProvider: GenerationProvider {
         FileLocation(url: "\(filesBase)/files/\(ref.id).\(file.rawValue)")
     }
 
-    var reconcilesLostAnswers: Bool { true }
+    var reconcilesLostAnswers: Bool { canReconcile }
 
     func reconcile(_ submission: Submission, sentAfter: Double, excluding known: Set<String>) async throws(ProviderError) -> Reconciliation? {
         guard let id = await backend.find(reference: submission.reference, excluding: known) else { return nil }

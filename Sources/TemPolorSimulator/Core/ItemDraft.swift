@@ -23,6 +23,9 @@ struct ItemDraft: Sendable {
     var reference: String?
     /// The kind under which ``SimulatorStats/acceptedCreates`` counts it.
     var countedAs: String
+    /// A further item of the same create call (``SimulatorConfiguration/itemsPerCreate``):
+    /// not billed, not counted as a create, and never refused for lack of slots.
+    var isTwin = false
 }
 
 /// Why the core refused to create an item. Each surface answers it its own way (Open API

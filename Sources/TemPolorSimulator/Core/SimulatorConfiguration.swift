@@ -26,6 +26,9 @@ public struct SimulatorConfiguration: Sendable {
     public var wavSampleRate = 16_000
     /// When set, every song and instrumental lasts this many seconds (small files for tests).
     public var fixedDuration: Int?
+    /// Items one song or instrumental create makes (`data.item_ids` then names them all; the
+    /// create is billed once). The documentation's examples show one; the field is a list.
+    public var itemsPerCreate = 1
     /// When set, created items are saved to this JSON file after every create and loaded at
     /// start, so a simulator started again (the runner's embedded one) still knows them.
     public var stateFile: URL?

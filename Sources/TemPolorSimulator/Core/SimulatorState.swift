@@ -83,7 +83,7 @@ actor SimulatorState {
     /// Admits the draft against its credential's `slots` and the balance, then creates and
     /// bills it.
     func create(_ draft: ItemDraft, slots: Int) throws(AdmissionRefusal) -> SimulatedItem {
-        if unfinished(surface: draft.surface, account: draft.account) >= slots { throw AdmissionRefusal.slotsFull(limit: slots) }
+        if !draft.isTwin, unfinished(surface: draft.surface, account: draft.account) >= slots { throw AdmissionRefusal.slotsFull(limit: slots) }
         let left = balance
         if draft.cost > left { throw AdmissionRefusal.insufficientBalance(left: left, needed: draft.cost) }
         var id: String
@@ -104,9 +104,13 @@ actor SimulatorState {
         items[item.id] = item
         order.append(item.id)
         spent += item.cost
-        stats.acceptedCreatesTotal += 1
-        stats.acceptedCreates[draft.countedAs, default: 0] += 1
-        if draft.surface == .useapi { stats.useapiJobsCreated += 1 }
+        if draft.isTwin {
+            stats.twinItems += 1
+        } else {
+            stats.acceptedCreatesTotal += 1
+            stats.acceptedCreates[draft.countedAs, default: 0] += 1
+            if draft.surface == .useapi { stats.useapiJobsCreated += 1 }
+        }
         if CallbackTarget.isLoopback(item.callbackURL) { callbacks.follow(item.id) }
         save()
         return item

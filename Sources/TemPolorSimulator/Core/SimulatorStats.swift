@@ -11,6 +11,8 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     public var lostAnswerCreates = 0
     /// Jobs created through the useapi.net routes (also counted in the two above).
     public var useapiJobsCreated = 0
+    /// Further items made by creates that answer several (not billed, not counted above).
+    public var twinItems = 0
     public var queryCalls = 0
     public var queryItemIDsMax = 0
     public var downloads = 0
@@ -27,6 +29,7 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case acceptedCreates = "accepted_creates"
         case lostAnswerCreates = "lost_answer_creates"
         case useapiJobsCreated = "useapi_jobs_created"
+        case twinItems = "twin_items"
         case queryCalls = "query_calls"
         case queryItemIDsMax = "query_item_ids_max"
         case downloads

@@ -92,7 +92,15 @@ extension SimulatorState {
 
     func openAPICreate(_ draft: ItemDraft) throws(BusinessError) -> [String] {
         do {
-            return [try create(draft, slots: configuration.parallelLimit).id]
+            var ids = [try create(draft, slots: configuration.parallelLimit).id]
+            // Song and instrumental creates may answer several works for one call (and one price).
+            if draft.kind == .song || draft.kind == .instrumental {
+                var twin = draft
+                twin.cost = 0
+                twin.isTwin = true
+                for _ in 1..<max(1, configuration.itemsPerCreate) { ids.append(try create(twin, slots: .max).id) }
+            }
+            return ids
         } catch {
             throw BusinessError(error)
         }
