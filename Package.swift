@@ -137,7 +137,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "tempo-batch-bench",
-            dependencies: ["BatchManifest", "ProviderWiring"],
+            dependencies: [
+                "BatchManifest", "BatchLedger", "BatchRunner", "ProviderKit", "ProviderWiring",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -193,7 +196,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TempoBatchCLITests",
-            dependencies: ["tempo-batch", "TestSupport"],
+            dependencies: ["tempo-batch", "TestSupport", "BatchLedger", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
     ],

@@ -107,6 +107,8 @@ public struct Ledger: Sendable {
                 t.primaryKey(["taskKey", "ordinal"])
             }
             try db.alter(table: "run") { t in t.add(column: "balanceAtStart", .double) }
+            // A run's report counts its events: without an index that is a scan of all history.
+            try db.create(index: "event_on_runID", on: "event", columns: ["runID", "toState"])
         }
         return migrator
     }
@@ -132,9 +134,24 @@ public struct Ledger: Sendable {
             let rows = try probe.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
             guard rows == ["ok"] else { return rows.prefix(5).joined(separator: "; ") }
             let tables = try probe.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
-            return tables.contains("task") ? nil : "it holds no task table"
+            // No table at all: a ledger whose creation was cut short (see ``isUninitialized(at:)``).
+            return tables.isEmpty || tables.contains("task") ? nil : "it holds no task table"
         } catch {
             return "\(error)"
+        }
+    }
+
+    /// True when the file exists but holds no table yet: the process that created it stopped
+    /// before its first migration committed (migrations are transactions). Such a ledger knows
+    /// nothing, exactly like a missing one.
+    public static func isUninitialized(at path: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        do {
+            let probe = try DatabaseQueue(path: path)
+            defer { try? probe.close() }
+            return try probe.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") ?? 0 } == 0
+        } catch {
+            return false
         }
     }
 
@@ -222,15 +239,19 @@ public struct Ledger: Sendable {
     /// take the current folder and job name (renames and re-filing cost nothing).
     public func register(_ tasks: [TaskRecord]) throws {
         try writer.write { db in
+            // One read of what is known (four columns, no decoding of whole records), then
+            // writes only for what is new or moved: a no-op resume of 10,000 tasks writes nothing.
+            var known: [String: [String]] = [:]
+            known.reserveCapacity(tasks.count)
+            let rows = try Row.fetchCursor(db, sql: "SELECT key, manifest, job, output, fileStem FROM task")
+            while let row = try rows.next() {
+                known[row[0]] = [row[1], row[2], row[3], row[4]]
+            }
             for task in tasks {
-                if var existing = try TaskRecord.fetchOne(db, key: task.key) {
-                    guard existing.output != task.output || existing.job != task.job || existing.fileStem != task.fileStem
-                            || existing.manifest != task.manifest else { continue }
-                    existing.output = task.output
-                    existing.job = task.job
-                    existing.fileStem = task.fileStem
-                    existing.manifest = task.manifest
-                    try existing.update(db)
+                if let existing = known[task.key] {
+                    guard existing != [task.manifest, task.job, task.output, task.fileStem] else { continue }
+                    try db.execute(sql: "UPDATE task SET manifest = ?, job = ?, output = ?, fileStem = ? WHERE key = ?",
+                                   arguments: [task.manifest, task.job, task.output, task.fileStem, task.key])
                 } else {
                     try task.insert(db)
                 }
@@ -279,6 +300,14 @@ public struct Ledger: Sendable {
                 SELECT COUNT(*) FROM extraItem WHERE taskKey IN
                   (SELECT taskKey FROM event WHERE runID = ? AND toState = 'submitted')
                 """, arguments: [run]) ?? 0
+        }
+    }
+
+    /// Tasks of a manifest in these states.
+    public func tasks(manifest: String, states: [TaskState]) throws -> [TaskRecord] {
+        try writer.read { db in
+            try TaskRecord.filter(TaskRecord.Columns.manifest == manifest && states.map(\.rawValue).contains(TaskRecord.Columns.state))
+                .order(TaskRecord.Columns.createdAt, TaskRecord.Columns.key).fetchAll(db)
         }
     }
 
@@ -509,21 +538,39 @@ public struct Ledger: Sendable {
 
     // MARK: Recovery
 
-    /// Takes in a task as the library's `metadata.json` recorded it (state, item ids, result,
-    /// files), with an event naming where it came from. A task the ledger already knows is left
-    /// alone. No provider is asked: the library is the ledger's second copy.
+    /// A task as the library's `metadata.json` recorded it, to be taken back in.
+    public struct Recovered: Sendable {
+        public var task: TaskRecord
+        public var files: [FileRecord]
+        public var extras: [ExtraItemRecord]
+
+        public init(task: TaskRecord, files: [FileRecord], extras: [ExtraItemRecord]) {
+            self.task = task
+            self.files = files
+            self.extras = extras
+        }
+    }
+
+    /// Takes in tasks as the library recorded them (state, item ids, result, files), each with
+    /// an event naming where it came from, in one transaction. Tasks the ledger already knows
+    /// are left alone. No provider is asked: the library is the ledger's second copy. Answers
+    /// how many were taken in.
     @discardableResult
-    public func recover(_ task: TaskRecord, files: [FileRecord], extras: [ExtraItemRecord], source: String, run: Int64?) throws -> Bool {
+    public func recover(_ entries: [Recovered], source: String, run: Int64?) throws -> Int {
         let at = now()
         return try writer.write { db in
-            guard try TaskRecord.fetchOne(db, key: task.key) == nil else { return false }
-            try task.insert(db)
-            for file in files { try file.insert(db) }
-            for extra in extras { try extra.insert(db) }
-            var event = EventRecord(id: nil, taskKey: task.key, runID: run, at: at, actor: "rebuild", fromState: nil,
-                                    toState: task.state, attempt: task.attempts, detail: "recovered from \(source)", error: nil)
-            try event.insert(db)
-            return true
+            var taken = 0
+            for entry in entries {
+                guard try TaskRecord.fetchOne(db, key: entry.task.key) == nil else { continue }
+                try entry.task.insert(db)
+                for file in entry.files { try file.insert(db) }
+                for extra in entry.extras { try extra.insert(db) }
+                var event = EventRecord(id: nil, taskKey: entry.task.key, runID: run, at: at, actor: "rebuild", fromState: nil,
+                                        toState: entry.task.state, attempt: entry.task.attempts, detail: "recovered from \(source)", error: nil)
+                try event.insert(db)
+                taken += 1
+            }
+            return taken
         }
     }
 

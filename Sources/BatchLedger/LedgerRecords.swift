@@ -69,6 +69,27 @@ public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
         updatedAt = now
     }
 
+    /// Decoded column by column (much faster than `Decodable` for the 10,000 rows a resume reads).
+    public init(row: Row) throws {
+        key = row["key"]
+        manifest = row["manifest"]
+        job = row["job"]
+        kind = row["kind"]
+        output = row["output"]
+        fileStem = row["fileStem"]
+        state = row["state"]
+        request = row["request"]
+        parents = row["parents"]
+        provider = row["provider"]
+        itemID = row["itemID"]
+        attempts = row["attempts"]
+        cost = row["cost"]
+        error = row["error"]
+        result = row["result"]
+        createdAt = row["createdAt"]
+        updatedAt = row["updatedAt"]
+    }
+
     public var parentKeys: [String] {
         (try? JSONDecoder().decode([String].self, from: Data(parents.utf8))) ?? []
     }
@@ -116,6 +137,16 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     /// ledgers written before they were recorded (the file is then hashed once more).
     public var mtime: Double?
     public var inode: Int64?
+
+    public init(row: Row) throws {
+        taskKey = row["taskKey"]
+        path = row["path"]
+        size = row["size"]
+        sha256 = row["sha256"]
+        createdAt = row["createdAt"]
+        mtime = row["mtime"]
+        inode = row["inode"]
+    }
 
     public init(taskKey: String, path: String, size: Int64, sha256: String, createdAt: Date, mtime: Double? = nil, inode: Int64? = nil) {
         self.taskKey = taskKey

@@ -28,7 +28,8 @@ public struct LedgerFiles: Sendable {
     /// Opens the ledger for a run: checked when it exists; when it is missing and the library
     /// holds paid work, refused (or rebuilt from the library first, as asked).
     public func openForRun(missing: MissingLedger, now: @escaping @Sendable () -> Date, output: (String) -> Void) -> Result<Ledger, Refusal> {
-        let exists = FileManager.default.fileExists(atPath: ledger)
+        // A ledger whose creation a crash cut short knows nothing: treated as missing.
+        let exists = FileManager.default.fileExists(atPath: ledger) && !Ledger.isUninitialized(at: ledger)
         if !exists {
             let folders = LedgerRebuild.metadataFiles(under: root)
             if !folders.isEmpty {
@@ -81,6 +82,9 @@ public struct LedgerFiles: Sendable {
     /// the newest ``backupsKept``. Nil on success, else what went wrong.
     public func keepBackup(of ledger: Ledger, run: Int64) -> String? {
         let name = String(format: "ledger-%08lld.sqlite", run)
+        // A backup cut short by a crash left its `.part`.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: backups.path)) ?? []
+        for stale in names where stale.hasSuffix(".part") { try? FileManager.default.removeItem(at: backups.appendingPathComponent(stale)) }
         do {
             try ledger.backup(to: backups.appendingPathComponent(name).path)
             for old in allBackups().dropFirst(Self.backupsKept) { try? FileManager.default.removeItem(at: old) }

@@ -43,25 +43,23 @@ public enum LedgerRebuild {
                 continue
             }
             outcome.folders += 1
+            var entries: [Ledger.Recovered] = []
             for case .object(let entry) in tasks {
                 guard let recovered = task(entry, manifest: manifest, folder: document["folder"]?.string ?? "", now: now) else {
                     outcome.unreadable.append("\(source): a task entry lacks its key, kind or state")
                     continue
                 }
-                if try ledger.recover(recovered.task, files: recovered.files, extras: recovered.extras, source: source, run: nil) {
-                    outcome.recovered += 1
-                } else {
-                    outcome.known += 1
-                }
+                entries.append(recovered)
             }
+            let taken = try ledger.recover(entries, source: source, run: nil)
+            outcome.recovered += taken
+            outcome.known += entries.count - taken
         }
         return outcome
     }
 
     /// One `metadata.json` task entry back as ledger records.
-    static func task(_ entry: [String: JSONValue], manifest: String, folder: String, now: Date)
-        -> (task: TaskRecord, files: [FileRecord], extras: [ExtraItemRecord])?
-    {
+    static func task(_ entry: [String: JSONValue], manifest: String, folder: String, now: Date) -> Ledger.Recovered? {
         guard let key = entry["key"]?.string, let kind = entry["kind"]?.string,
               let stateText = entry["state"]?.string, var state = TaskState(rawValue: stateText)
         else { return nil }
@@ -94,6 +92,6 @@ public enum LedgerRebuild {
             let result = extra["result"].flatMap { StoredResult.recovered(summary: $0, raw: extra["provider_answer"]) }?.json
             return ExtraItemRecord(taskKey: key, ordinal: Int(ordinal), itemID: item, result: result, final: extra["final"] == .bool(true))
         }
-        return (task, task.state == .downloaded ? files : [], extras)
+        return Ledger.Recovered(task: task, files: task.state == .downloaded ? files : [], extras: extras)
     }
 }

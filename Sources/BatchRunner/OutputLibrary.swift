@@ -24,6 +24,20 @@ struct OutputLibrary: Sendable {
         try PartFile.writeText(text, to: url)
     }
 
+    /// Removes what an interrupted write left in a folder (and its `stems/`): `*.part` files and
+    /// stems archives. Only called while the run holds the lock, for folders it will write into.
+    func removeLeftovers(in relative: String) -> [String] {
+        var removed: [String] = []
+        for folder in [self.folder(relative), self.folder(relative).appendingPathComponent("stems", isDirectory: true)] {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
+            for name in names where name.hasSuffix(".part") || (name.hasPrefix(".stems-") && name.hasSuffix(".zip")) {
+                let url = folder.appendingPathComponent(name)
+                if (try? FileManager.default.removeItem(at: url)) != nil { removed.append(relativePath(url)) }
+            }
+        }
+        return removed
+    }
+
     // MARK: LRC
 
     /// `.lrc` text: `[ti:]` and `[length:]` tags, section markers as `#` comment lines, and one

@@ -167,12 +167,13 @@ extension RunPlan {
     static func filesOnDisk(_ task: GraphTask, files: [FileRecord]?, root: URL) -> FilesOnDisk {
         guard let files, !files.isEmpty else { return .missing("its files are not recorded") }
         let folder = task.output.isEmpty ? "" : task.output + "/"
+        let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
         var changed: String?
         for file in files {
             guard file.path.hasPrefix(folder) else {
                 return .missing("the output layout changed (files were under \((file.path as NSString).deletingLastPathComponent))")
             }
-            guard let stat = FileStat.of(root.appendingPathComponent(file.path).path) else { return .missing("\(file.path) is missing") }
+            guard let stat = FileStat.of(rootPath + file.path) else { return .missing("\(file.path) is missing") }
             if stat.size != file.size { return .missing("\(file.path) is corrupt (its size differs)") }
             if changed == nil, !stat.matches(file) { changed = file.path }
         }

@@ -50,6 +50,14 @@ struct RunScheduler: Sendable {
         var needsGeneration: [TaskKey] = []
         var needsDownload: [TaskKey] = []
 
+        // A write cut short by a crash left `.part` files (a file, metadata.json, a stems
+        // archive): clear them from the manifest's folders, which this run alone may write into.
+        var swept = Set<String>()
+        for task in graph.tasks {
+            guard swept.insert(task.output).inserted else { continue }
+            let removed = context.library.removeLeftovers(in: task.output)
+            if !removed.isEmpty { context.progress.note("removed \(removed.count) file(s) an interrupted write left: \(removed.joined(separator: ", "))") }
+        }
         // Execute the plan's decision for every task.
         let records = context.records
         for task in graph.tasks {

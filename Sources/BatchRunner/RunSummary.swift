@@ -6,11 +6,18 @@ import Foundation
 enum RunSummary {
     static func report(
         manifest: Manifest, graph: TaskGraph, ledger: Ledger, result: RunScheduler.Result, run: Int64, started: Date,
-        finished: Date, stop: StopReason?, committed: Double, provider: String
+        finished: Date, stop: StopReason?, committed: Double, provider: String, untouched: [String: TaskRecord] = [:]
     ) -> RunReport {
-        let records: [String: TaskRecord]
+        // Tasks the plan skipped cannot have changed: only the others are read again.
+        var records = untouched
         var unreadable = false
-        do { records = try ledger.tasks(keys: graph.tasks.map(\.key.hex)) } catch { records = [:]; unreadable = true }
+        do {
+            let changed = try ledger.tasks(keys: graph.tasks.map(\.key.hex).filter { untouched[$0] == nil })
+            records.merge(changed) { $1 }
+        } catch {
+            records = [:]
+            unreadable = true
+        }
         var counts: [String: Int] = [:]
         var failures: [RunReport.TaskLine] = [], ambiguous: [RunReport.TaskLine] = [], notRun: [RunReport.TaskLine] = []
         var downloadFailures: [RunReport.TaskLine] = [], partial: [RunReport.TaskLine] = []
@@ -41,7 +48,7 @@ enum RunSummary {
             case .downloaded(let paths)?: files += paths
             case nil: break
             }
-            if let stored = StoredResult.parse(record?.result), stored.phase == "part_failed" {
+            if record?.result?.contains("part_failed") == true, let stored = StoredResult.parse(record?.result), stored.phase == "part_failed" {
                 partial.append(line("the provider's WAV or lyric timings failed; the mp3 is filed"))
             }
         }

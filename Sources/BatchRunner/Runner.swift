@@ -152,9 +152,8 @@ public enum Runner {
 
         // Paid work of an earlier version of this manifest that the current one no longer has.
         let current = Set(graph.tasks.map(\.key.hex))
-        let orphans = ((try? ledger.allTasks(manifest: manifest.name)) ?? []).filter {
-            !current.contains($0.key) && ($0.state.isInFlight || $0.state == .succeeded || $0.state == .partFailed || $0.state == .ambiguous)
-        }
+        let orphans = ((try? ledger.tasks(manifest: manifest.name, states: [.submitted, .running, .succeeded, .partFailed, .ambiguous])) ?? [])
+            .filter { !current.contains($0.key) }
         if !orphans.isEmpty {
             environment.output("note: \(orphans.count) paid task(s) from an earlier version of this manifest are no longer in it and are not tracked by this run (see `tempo-batch status`): "
                 + orphans.prefix(5).map { "\($0.job)/\($0.fileStem) \($0.key.prefix(12)) (\($0.state.rawValue))" }.joined(separator: ", "))
@@ -218,7 +217,8 @@ public enum Runner {
         let committed = await context.control.committed
         let report = RunSummary.report(manifest: manifest, graph: graph, ledger: ledger, result: outcome, run: runID, started: started,
                                        finished: environment.clock.now(), stop: stop, committed: committed,
-                                       provider: graph.tasks.first?.request.provider.rawValue ?? manifest.provider.rawValue)
+                                       provider: graph.tasks.first?.request.provider.rawValue ?? manifest.provider.rawValue,
+                                       untouched: records.filter { plan[TaskKey(hex: $0.key)]?.action == .skip })
         var reportURL: URL?
         do {
             reportURL = try report.write(under: library.folder(manifest.name).appendingPathComponent("_reports", isDirectory: true))

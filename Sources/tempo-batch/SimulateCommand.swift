@@ -41,7 +41,7 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "The useapi.net token the simulator accepts (Authorization: Bearer <token>).")
     var useapiToken = "user:1-simulator-token"
 
-    @Option(help: "Fault profile: none, flaky, or a JSON profile file.")
+    @Option(help: "Fault profile: none, flaky (lost answers included), transient (only faults that create nothing), or a JSON profile file.")
     var faults = "none"
 
     @Option(help: "Tasks one key may have unfinished at once before creates answer 400007.")

@@ -10,7 +10,7 @@ import Testing
 /// chain's first task (and every way its files can look on disk) × every option that changes a
 /// decision: the dry-run's printed actions are taken, then the run is watched through the
 /// provider (creates, status checks) and the ledger (events of that run), and the two agree.
-@Suite("Dry-run and run agree")
+@Suite("Dry-run and run agree", .serialized)
 struct PlanAgreementTests {
     enum Setup: String, CaseIterable, Sendable {
         case new, pending, submitting, submitted, running, succeeded, partFailed, failed, blocked, ambiguous

@@ -56,6 +56,23 @@ struct RecoveryTests {
         }
     }
 
+    @Test func aLedgerWhoseCreationWasCutShortCountsAsMissing() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(Self.songs)
+            #expect(await sim.run(path).exitCode == 0)
+            removeLedger(sim, backups: true)
+            // A crash between creating the file and committing the first migration leaves this.
+            let ledger = LedgerFiles(root: sim.library).ledger
+            #expect(FileManager.default.createFile(atPath: ledger, contents: Data()))
+            #expect(Ledger.isUninitialized(at: ledger))
+            let refused = await sim.run(path)
+            #expect(refused.exitCode == 2)
+            #expect(refused.message?.contains("is missing, but the library") == true, "\(refused.message ?? "")")
+            #expect(await sim.run(path) { $0.missingLedger = .rebuild }.exitCode == 0)
+            #expect(await sim.simulator.acceptedCreates == 3)
+        }
+    }
+
     @Test func workInFlightWhenTheLedgerWasLostIsPolledNotPaidAgain() async throws {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(Self.songs)

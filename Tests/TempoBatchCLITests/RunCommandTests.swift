@@ -28,10 +28,10 @@ struct RunCommandTests {
         let base: String
         let reader: LineReader
 
-        static func start(key: String, timeScale: Double = 0.02) async throws -> Simulator {
+        static func start(key: String, timeScale: Double = 0.02, extra: [String] = []) async throws -> Simulator {
             let process = Process()
             process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
-            process.arguments = ["simulate", "--port", "0", "--time-scale", String(timeScale), "--api-key", key, "--seed", "5"]
+            process.arguments = ["simulate", "--port", "0", "--time-scale", String(timeScale), "--api-key", key, "--seed", "5"] + extra
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe

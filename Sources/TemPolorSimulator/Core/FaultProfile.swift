@@ -48,17 +48,26 @@ public struct FaultProfile: Sendable, Codable, Equatable {
         downloads: [.truncated: 0.1, .slow: 0.05]
     )
 
-    /// `none`, `flaky`, or a path to a JSON file holding a profile.
+    /// About 16% of API calls refused in ways that provably create nothing (busy, rate-limited,
+    /// parallel limit, slow answers), 10% of downloads truncated: everything a client must retry,
+    /// nothing that leaves a create's outcome unknown. For crash tests that count creates.
+    public static let transient = FaultProfile(
+        rules: [Rule(path: "*", faults: [.internalError: 0.04, .serverBusy: 0.03, .parallelLimit: 0.03, .http429: 0.03, .slow: 0.03])],
+        downloads: [.truncated: 0.1]
+    )
+
+    /// `none`, `flaky`, `transient`, or a path to a JSON file holding a profile.
     public static func named(_ name: String) throws -> FaultProfile {
         switch name {
         case "none": return .none
         case "flaky": return .flaky
+        case "transient": return .transient
         default:
             let data: Data
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: name))
             } catch {
-                throw ProfileError(file: name, underlying: "it is not 'none', 'flaky' or a readable JSON file")
+                throw ProfileError(file: name, underlying: "it is not 'none', 'flaky', 'transient' or a readable JSON file")
             }
             do {
                 return try JSONDecoder().decode(FaultProfile.self, from: data)

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Each job: 5 styles × 5 moods × 2 variants = 50 chains of song → extend → extend → stems.
+func generateManifest(tasks: Int) -> String {
+    let perJob = 5 * 5 * 2 * 4
+    let jobs = max(1, tasks / perJob)
+    var text = """
+    version: 1
+    name: bench
+    concurrency: { tasks: 8, downloads: 8 }
+    output: { root: bench-output, path: "{manifest}/{job}/{style}-{mood}-v{variant}" }
+    jobs:
+
+    """
+    for job in 0..<jobs {
+        text += """
+          - name: job-\(job)
+            song:
+              prompt: "Track \(job) in {style} style with a {mood} mood"
+              lyrics: |
+                [verse]
+                Line one of job \(job), {mood} and bright
+                [chorus]
+                Sing it out in {style} tonight
+            matrix:
+              style: [Pop, Jazz, Lo-fi, Rock, Soul]
+              mood: [happy, calm, dark, dreamy, wild]
+            variants: 2
+            extend:
+              - { start_time: 60, lyrics: "[bridge]\\nA turn for {style}" }
+              - { start_time: 120 }
+            stems: true
+
+        """
+    }
+    return text
+}
+
+func peakResidentMegabytes() -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") {
+        return kilobytes / 1024
+    }
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1_048_576
+    #endif
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
