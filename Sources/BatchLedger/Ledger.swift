@@ -278,6 +278,28 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// The tasks with these keys without what planning does not need: `request` is empty,
+    /// `result` is kept only when it records a `part_failed` answer, and the dates are not read
+    /// (decoding 20,000 dates costs more than the rest of the row). What a resume plans from.
+    public func taskHeads(keys: [String]) throws -> [String: TaskRecord] {
+        try writer.read { db in
+            var result: [String: TaskRecord] = [:]
+            result.reserveCapacity(keys.count)
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let chunk = Array(keys[start..<min(keys.count, start + 500)])
+                let sql = """
+                    SELECT key, manifest, job, kind, output, fileStem, state, '' AS request, parents, provider, itemID, attempts,
+                           cost, error, CASE WHEN result LIKE '%part_failed%' THEN result END AS result, 0 AS createdAt, 0 AS updatedAt
+                    FROM task WHERE key IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                    """
+                for record in try TaskRecord.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
+                    result[record.key] = record
+                }
+            }
+            return result
+        }
+    }
+
     /// Tasks filed into one folder of the library.
     public func tasks(inFolder folder: String, manifest: String) throws -> [TaskRecord] {
         try writer.read { db in
@@ -511,6 +533,25 @@ public struct Ledger: Sendable {
             for start in stride(from: 0, to: keys.count, by: 500) {
                 let chunk = Array(keys[start..<min(keys.count, start + 500)])
                 for file in try FileRecord.filter(chunk.contains(Column("taskKey"))).order(Column("path")).fetchAll(db) {
+                    result[file.taskKey, default: []].append(file)
+                }
+            }
+            return result
+        }
+    }
+
+    /// The recorded files of these tasks for a resume's `stat` check: everything but
+    /// `createdAt`, which is not read (it is the epoch in the answer).
+    public func fileHeads(ofKeys keys: [String]) throws -> [String: [FileRecord]] {
+        try writer.read { db in
+            var result: [String: [FileRecord]] = [:]
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let chunk = Array(keys[start..<min(keys.count, start + 500)])
+                let sql = """
+                    SELECT taskKey, path, size, sha256, 0 AS createdAt, mtime, inode FROM file
+                    WHERE taskKey IN (\(chunk.map { _ in "?" }.joined(separator: ","))) ORDER BY path
+                    """
+                for file in try FileRecord.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
                     result[file.taskKey, default: []].append(file)
                 }
             }

@@ -31,7 +31,8 @@ struct RunContext: Sendable {
     let providerOptions: [String: String]
     /// Ambiguous tasks the user consented, for this run, to pay again for (the plan's resubmits).
     var consented: Set<TaskKey>
-    /// What the ledger held for every task when the run was planned.
+    /// What the ledger held for every task when the run was planned (task heads: see
+    /// ``Ledger/taskHeads(keys:)``).
     var records: [String: TaskRecord]
     /// Hears when the run's tasks are at work and when they only wait (a test clock advances
     /// only while every task waits); nil in production.

@@ -180,12 +180,13 @@ extension RunPlan {
         return changed.map { .changed($0) } ?? .unchanged
     }
 
-    /// Reads what the plan needs from the ledger and the disk, then decides.
+    /// Reads what the plan needs from the ledger (task heads: no request, no result unless
+    /// part_failed) and the disk, then decides.
     static func make(_ manifest: Manifest, _ graph: TaskGraph, ledger: Ledger, root: URL, options: Options) throws -> (RunPlan, [String: TaskRecord], [String: [FileRecord]]) {
         let keys = graph.tasks.map(\.key.hex)
-        let records = try ledger.tasks(keys: keys)
+        let records = try ledger.taskHeads(keys: keys)
         let downloaded = keys.filter { records[$0]?.state == .downloaded }
-        let files = try ledger.files(ofKeys: downloaded)
+        let files = try ledger.fileHeads(ofKeys: downloaded)
         let plan = decide(manifest, graph, records: records, files: { filesOnDisk($0, files: files[$0.key.hex], root: root) }, options: options)
         return (plan, records, files)
     }
