@@ -264,7 +264,8 @@ public enum Runner {
             decisions = RunPlan.decide(manifest, graph, records: [:], files: { _ in .missing("no ledger") },
                                        options: planOptions(manifest, provider: provider, options: options))
         }
-        let plan = Planner.plan(manifest, graph: graph, decisions: decisions.decisions)
+        var plan = Planner.plan(manifest, graph: graph, decisions: decisions.decisions)
+        plan.outputRoot = files.root.path
         environment.output(options.json ? PlanRenderer.json(plan) : PlanRenderer.text(plan))
         return RunResult(exitCode: ExitCode.success)
     }

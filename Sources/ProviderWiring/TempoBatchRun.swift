@@ -37,6 +37,11 @@ public enum TempoBatchRun {
         // The wire API spoken: the simulator speaks the Open API unless asked to stand in for useapi.
         let api: Provider = provider == .simulator ? .tempolor : provider
         do {
+            if options.dryRun {
+                // The plan asks no provider anything: no key, no simulator, no network.
+                let offline = Endpoint(api: api, baseURL: URL(fileURLWithPath: "/"), secret: "")
+                return await execute(manifest, graph, endpoint: offline, options: options, environment: environment)
+            }
             if provider == .simulator || options.simulate {
                 return try await runOnSimulator(manifest, graph, api: api, options: options, environment: environment, simulator: simulator)
             }

@@ -32,7 +32,8 @@ struct Run: AsyncParsableCommand {
 
         --dry-run prints the plan this run would execute, one action per task (submit, resubmit, poll,
         download, verify, skip, reconcile, ambiguous, failed, blocked, over budget, held) with its
-        reason, computed exactly as run computes it (add --json for scripts). A resume trusts a
+        reason, computed exactly as run computes it (add --json for scripts); it asks no provider
+        anything, so it needs no key. A resume trusts a
         library file whose size, modification time and inode are unchanged; `tempo-batch verify`
         re-reads every byte.
 
