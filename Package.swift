@@ -59,6 +59,8 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // Writes ID3v2.4 (mp3, WAV `id3 ` chunk) and Vorbis comment (FLAC) tags; Foundation only.
+        .target(name: "AudioTags", swiftSettings: strict),
         // The neutral seam every provider implements: submissions, item references, reports,
         // failure classes by what they mean for money, and the HTTP transport helpers they share.
         .target(
@@ -167,6 +169,11 @@ let package = Package(
         .testTarget(
             name: "BatchLedgerTests",
             dependencies: ["BatchLedger"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AudioTagsTests",
+            dependencies: ["AudioTags", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
