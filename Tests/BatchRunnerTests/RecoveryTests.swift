@@ -114,6 +114,27 @@ struct RecoveryTests {
         }
     }
 
+    @Test func aRunClearsWhatAnInterruptedWriteLeft() async throws {
+        try await RunnerHarness.with { sim in
+            let path = try sim.manifest(FailureTests.songs(1))
+            #expect(await sim.run(path).exitCode == 0)
+            // What a SIGKILL leaves mid-download, mid-metadata, mid-stems and mid-backup.
+            let folder = sim.library.appendingPathComponent("f/s/1-v1")
+            let strays = [folder.appendingPathComponent("song.mp3.part"), folder.appendingPathComponent("metadata.json.part"),
+                          folder.appendingPathComponent(".stems-0123456789ab.zip"), folder.appendingPathComponent("stems/vocals.flac.part"),
+                          LedgerFiles(root: sim.library).backups.appendingPathComponent("ledger-00000009.sqlite.part")]
+            for stray in strays {
+                try FileManager.default.createDirectory(at: stray.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data("half".utf8).write(to: stray)
+            }
+            let log = OutputLog()
+            #expect(await sim.run(path, log: log).exitCode == 0)
+            #expect(log.text.contains("removed 4 file(s) an interrupted write left"), "\(log.text)")
+            #expect(strays.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
+            #expect(await sim.simulator.acceptedCreates == 1)
+        }
+    }
+
     @Test func backupsRotate() async throws {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(FailureTests.songs(1))
