@@ -36,6 +36,9 @@ public struct RunPlan: Sendable {
 
     public subscript(key: TaskKey) -> PlanDecision? { decisions[key] }
 
+    /// The ambiguous tasks this run has consent to pay for again.
+    var resubmissions: Set<TaskKey> { Set(decisions.compactMap { $0.value.action == .resubmit ? $0.key : nil }) }
+
     /// Decides every task. `files` is consulted only for downloaded tasks.
     public static func decide(
         _ manifest: Manifest, _ graph: TaskGraph, records: [String: TaskRecord], files: (GraphTask) -> FilesOnDisk, options: Options
@@ -182,12 +185,12 @@ extension RunPlan {
 
     /// Reads what the plan needs from the ledger (task heads: no request, no result unless
     /// part_failed) and the disk, then decides.
-    static func make(_ manifest: Manifest, _ graph: TaskGraph, ledger: Ledger, root: URL, options: Options) throws -> (RunPlan, [String: TaskRecord], [String: [FileRecord]]) {
+    static func make(_ manifest: Manifest, _ graph: TaskGraph, ledger: Ledger, root: URL, options: Options) throws -> (RunPlan, [String: TaskRecord]) {
         let keys = graph.tasks.map(\.key.hex)
         let records = try ledger.taskHeads(keys: keys)
         let downloaded = keys.filter { records[$0]?.state == .downloaded }
         let files = try ledger.fileHeads(ofKeys: downloaded)
         let plan = decide(manifest, graph, records: records, files: { filesOnDisk($0, files: files[$0.key.hex], root: root) }, options: options)
-        return (plan, records, files)
+        return (plan, records)
     }
 }

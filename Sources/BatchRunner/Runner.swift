@@ -145,7 +145,7 @@ public enum Runner {
         // The balance proof: read before the first create; earlier ambiguity is judged now.
         let balanceProof = manifest.ambiguity.balanceCheck ? await startBalanceProof(provider: provider, ledger: ledger, run: runID, output: environment.output) : false
         do {
-            (plan, records, _) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
+            (plan, records) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
         } catch {
             return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
         }
@@ -176,7 +176,7 @@ public enum Runner {
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
             clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
             providerOptions: manifest.providerOptions,
-            consented: Set(graph.tasks.map(\.key).filter { plan[$0]?.action == .resubmit }), records: records,
+            consented: plan.resubmissions, records: records,
             activity: environment.activity
         )
         let scheduler = RunScheduler(context: context, plan: plan)
@@ -190,10 +190,10 @@ public enum Runner {
                     let verdict = BalanceProof.resolve(ledger: ledger, balance: balance, run: runID)
                     if let note = verdict.note { environment.output(note) }
                     if !verdict.released.isEmpty {
-                        let (again, fresh, _) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
+                        let (again, fresh) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
                         var second = context
                         second.records = fresh
-                        second.consented = Set(graph.tasks.map(\.key).filter { again[$0]?.action == .resubmit })
+                        second.consented = again.resubmissions
                         let watch: AsyncStream<Int32>? = environment.signals == nil && environment.handleSignals ? SignalWatch.unixSignals() : nil
                         outcome.merge(await SignalWatch.run(RunScheduler(context: second, plan: again), context: second, grace: options.grace, signals: watch))
                     }

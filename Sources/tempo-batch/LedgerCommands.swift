@@ -82,6 +82,13 @@ struct LedgerCommand: ParsableCommand {
         subcommands: [Rebuild.self, Restore.self]
     )
 
+    /// The library's ledger files, with the run lock held (exit 75 when a run holds it).
+    static func holdingLock(_ output: String) throws -> (LedgerFiles, RunLock) {
+        let files = LedgerFiles(root: URL(fileURLWithPath: output, isDirectory: true))
+        guard let lock = try RunLock.acquire(at: files.lock) else { throw ExitCode(ExitCodes.locked) }
+        return (files, lock)
+    }
+
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild the ledger from the library's metadata.json files, without a provider call.",
@@ -96,8 +103,7 @@ struct LedgerCommand: ParsableCommand {
         var output = "output"
 
         func run() throws {
-            let files = LedgerFiles(root: URL(fileURLWithPath: output, isDirectory: true))
-            guard let lock = try RunLock.acquire(at: files.lock) else { throw ExitCode(ExitCodes.locked) }
+            let (files, lock) = try LedgerCommand.holdingLock(output)
             defer { withExtendedLifetime(lock) {} }
             if FileManager.default.fileExists(atPath: files.ledger), let problem = Ledger.check(at: files.ledger) {
                 let aside = try files.setAside(now: Date())
@@ -121,8 +127,7 @@ struct LedgerCommand: ParsableCommand {
         var output = "output"
 
         func run() throws {
-            let files = LedgerFiles(root: URL(fileURLWithPath: output, isDirectory: true))
-            guard let lock = try RunLock.acquire(at: files.lock) else { throw ExitCode(ExitCodes.locked) }
+            let (files, lock) = try LedgerCommand.holdingLock(output)
             defer { withExtendedLifetime(lock) {} }
             let restored = try files.restore(now: Date())
             Console.line("restored \(restored.backup.lastPathComponent)" + (restored.asideAt.map { "; the previous ledger is kept as \($0)" } ?? ""))

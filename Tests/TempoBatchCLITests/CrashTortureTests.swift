@@ -2,6 +2,7 @@ import BatchLedger
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 /// The crash torture: a separately started `tempo-batch simulate` with transient faults, and
 /// `tempo-batch run` killed with SIGKILL at seeded random moments, again and again, then run to
@@ -10,19 +11,6 @@ import Testing
 @Suite("Crash torture", .timeLimit(.minutes(5)))
 struct CrashTortureTests {
     typealias Simulator = RunCommandTests.Simulator
-
-    /// SplitMix64: the kill moments are the same on every machine for a seed.
-    struct Moments {
-        var state: UInt64
-        mutating func next(in range: ClosedRange<Int>) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return range.lowerBound + Int(z % UInt64(range.count))
-        }
-    }
 
     static let manifest = """
     version: 1
@@ -49,7 +37,7 @@ struct CrashTortureTests {
         let manifest = folder.appendingPathComponent("torture.yaml").path
         try Self.manifest.write(toFile: manifest, atomically: true, encoding: .utf8)
         let output = folder.appendingPathComponent("library")
-        var moments = Moments(state: 20_261_122)
+        var moments = SeededRandom(seed: 20_261_122)
         var kills = 0, cycles = 0
         var ended: [String] = []
         var consented = false
@@ -61,7 +49,7 @@ struct CrashTortureTests {
             // the checks below allow extra creates only for those consented resubmissions.
             let (process, reader) = try runs.startRun(manifest, base: simulator.base, output: output, key: key,
                                                       extra: consented ? ["--resubmit-ambiguous"] : [])
-            try await Task.sleep(for: .milliseconds(moments.next(in: 20...600)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 20...600, using: &moments)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
