@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 "BatchManifest",
                 "BatchLedger",
+                "AudioTags",
                 "ProviderKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

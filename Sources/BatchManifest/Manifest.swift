@@ -15,6 +15,8 @@ public struct Manifest: Sendable {
     public var jobs: [Job]
     /// What happens to a create whose outcome is unknown (`ambiguity:`).
     public var ambiguity = AmbiguityPolicy()
+    /// Templates for the audio files' artist, album and genre tags (`tags:`).
+    public var tags = TagSettings()
 }
 
 /// `ambiguity: { on_ambiguous: ask | resubmit, balance_check: true }`.

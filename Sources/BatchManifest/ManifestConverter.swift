@@ -65,6 +65,7 @@ struct ManifestConverter {
 
         let jobs = convertJobs(document)
         let outputPath = convertOutputPath(document.outputPath, jobs: jobs, manifestLocation: document.location)
+        let tags = convertTags(document.tags, jobs: jobs)
 
         guard diagnostics[errorsBefore...].allSatisfy({ $0.severity != .error }), let outputPath else { return nil }
         var manifest = Manifest(
@@ -74,6 +75,7 @@ struct ManifestConverter {
             pricing: pricing, providerOptions: providerOptions, jobs: jobs.map(\.job)
         )
         manifest.ambiguity = ambiguity
+        manifest.tags = tags
         return manifest
     }
 
@@ -179,6 +181,35 @@ struct ManifestConverter {
             }
         }
         return result
+    }
+
+    // MARK: Tags
+
+    /// `tags:` templates: parsed, with every field one `output.path` knows.
+    private mutating func convertTags(_ written: [(key: String, text: Located<String>)], jobs: [ConvertedJob]) -> TagSettings {
+        let matrixKeys = Set(jobs.flatMap { $0.job.matrix.map(\.key) })
+        let known = OutputPathTemplate.builtInFields + matrixKeys.sorted()
+        var settings = TagSettings()
+        for (key, text) in written {
+            let template: TagTemplate
+            do {
+                template = try TagTemplate(parsing: text.value)
+            } catch {
+                self.error("tags.\(key): \(error)", at: text.location)
+                continue
+            }
+            let unknown = template.template.fields.filter { !known.contains($0) }
+            for field in unknown {
+                error("tags.\(key) uses '{\(field)}', which is neither a built-in field (\(OutputPathTemplate.builtInFields.joined(separator: ", "))) nor a matrix key of any job\(Suggestion.hint(for: field, in: known))", at: text.location)
+            }
+            guard unknown.isEmpty else { continue }
+            switch key {
+            case "artist": settings.artist = template
+            case "album": settings.album = template
+            default: settings.genre = template
+            }
+        }
+        return settings
     }
 
     /// Names that become folder names must stay one folder inside the output root.

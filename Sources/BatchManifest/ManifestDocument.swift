@@ -19,6 +19,8 @@ struct ManifestDocument {
     var balanceCheck: Located<Bool>?
     var outputRoot: Located<String>?
     var outputPath: Located<String>?
+    /// `tags: { artist, album, genre }` templates.
+    var tags: [(key: String, text: Located<String>)] = []
     var pricing = PricingDocument()
     var jobs: [JobDocument] = []
 }

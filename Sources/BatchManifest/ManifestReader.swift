@@ -11,7 +11,7 @@ struct ManifestReader {
 
     var diagnostics: [Diagnostic] { nodes.diagnostics }
 
-    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "limits", "ambiguity", "jobs"]
+    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "limits", "ambiguity", "tags", "jobs"]
     static let jobKeys = ["name", "song", "instrumental", "lyrics", "extend", "stems", "matrix", "variants"] + StepSettings.keys
     static let songKeys = ["prompt", "lyrics", "model", "voice_id"]
     static let instrumentalKeys = ["prompt", "model", "tonality", "bpm", "chords"]
@@ -23,6 +23,7 @@ struct ManifestReader {
     static let useapiKeys = ["user_id", "max_jobs"]
     static let limitsKeys = ["max_tasks"]
     static let ambiguityKeys = ["on_ambiguous", "balance_check"]
+    static let tagsKeys = ["artist", "album", "genre"]
 
     mutating func read(_ root: Node) -> ManifestDocument? {
         guard let top = nodes.fields(root, "the manifest", allowed: Self.topLevelKeys, required: ["version", "jobs"]) else {
@@ -60,6 +61,11 @@ struct ManifestReader {
         if let node = top["ambiguity"], let fields = nodes.fields(node, "ambiguity", allowed: Self.ambiguityKeys) {
             document.onAmbiguous = fields["on_ambiguous"].flatMap { nodes.string($0, "ambiguity.on_ambiguous") }
             document.balanceCheck = fields["balance_check"].flatMap { nodes.bool($0, "ambiguity.balance_check") }
+        }
+        if let node = top["tags"], let fields = nodes.fields(node, "tags", allowed: Self.tagsKeys) {
+            document.tags = Self.tagsKeys.compactMap { key in
+                fields[key].flatMap { nodes.nonEmptyString($0, "tags.\(key)") }.map { (key, $0) }
+            }
         }
         if let node = top["useapi"], let fields = nodes.fields(node, "useapi", allowed: Self.useapiKeys) {
             document.useapiUserID = fields["user_id"].flatMap { nodes.nonEmptyString($0, "useapi.user_id") }

@@ -42,14 +42,7 @@ public struct OutputPathTemplate: Sendable {
     public func render(manifest: String, job: String, variant: Int, combination: [(key: String, value: String)]) -> String {
         let hole: Character = "\u{1}"
         let raw = template.render { field in
-            let value: String?
-            switch field {
-            case "manifest": value = manifest
-            case "job": value = job
-            case "variant": value = String(variant)
-            case "combo": value = combination.map(\.value).joined(separator: "-")
-            default: value = combination.first { $0.key == field }?.value
-            }
+            let value = Self.value(of: field, manifest: manifest, job: job, variant: variant, combination: combination)
             return (value?.isEmpty ?? true) ? String(hole) : value
         }
         let components = raw.split(separator: "/", omittingEmptySubsequences: false).map { component in
@@ -58,7 +51,19 @@ public struct OutputPathTemplate: Sendable {
         return components.filter { !$0.isEmpty }.joined(separator: "/")
     }
 
-    private static func collapse(_ characters: [Character], hole: Character) -> String {
+    /// What a field of `output.path` (and of the `tags:` templates) stands for in one chain.
+    static func value(of field: String, manifest: String, job: String, variant: Int?, combination: [(key: String, value: String)]) -> String? {
+        switch field {
+        case "manifest": manifest
+        case "job": job
+        case "variant": variant.map(String.init)
+        case "combo": combination.map(\.value).joined(separator: "-")
+        default: combination.first { $0.key == field }?.value
+        }
+    }
+
+    /// Removes the holes an empty field left, each with one neighbouring separator.
+    static func collapse(_ characters: [Character], hole: Character) -> String {
         var characters = characters
         while let index = characters.firstIndex(of: hole) {
             let before = index > 0 ? characters[index - 1] : nil

@@ -21,14 +21,15 @@ struct Downloader: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// Downloads `url` to `destination`. Throws a ``ProviderError``: transient for truncated
-    /// or failed transfers, `urlExpired` for HTTP 403 (a signed URL past its time).
-    func download(_ url: String, to destination: URL) async throws -> PartFile.Written {
-        guard let activity else { return try await fetch(url, to: destination) }
-        return try await activity.during { try await fetch(url, to: destination) }
+    /// Downloads `url` to `destination`; `finishing` (tagging) runs on the checked file before
+    /// it gets its name. Throws a ``ProviderError``: transient for truncated or failed
+    /// transfers, `urlExpired` for HTTP 403 (a signed URL past its time).
+    func download(_ url: String, to destination: URL, finishing: PartFile.Finishing? = nil) async throws -> PartFile.Written {
+        guard let activity else { return try await fetch(url, to: destination, finishing: finishing) }
+        return try await activity.during { try await fetch(url, to: destination, finishing: finishing) }
     }
 
-    private func fetch(_ url: String, to destination: URL) async throws -> PartFile.Written {
+    private func fetch(_ url: String, to destination: URL, finishing: PartFile.Finishing?) async throws -> PartFile.Written {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         let response: HTTPClientResponse
@@ -64,7 +65,7 @@ struct Downloader: Sendable {
             file.discard()
             throw ProviderError(.transient(retryAfter: nil), "\(destination.lastPathComponent) \(problem)")
         }
-        return try file.commit()
+        return try file.commit(finishing: finishing)
     }
 
     static func describe(_ error: any Error) -> String {

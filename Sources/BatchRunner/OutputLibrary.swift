@@ -82,8 +82,11 @@ struct OutputLibrary: Sendable {
     /// relative path without `..`, a name that stays inside `stems/`; directory entries are
     /// skipped, links and other special members refused), each is extracted to a `.part` file
     /// with its CRC checked, and only when every member has passed are they all renamed: a bad
-    /// archive leaves no stem under a final name.
-    func extractStems(zip: URL, into folder: URL) throws -> [(url: URL, written: PartFile.Written)] {
+    /// archive leaves no stem under a final name. `finishing` (tagging) runs on each stem, given
+    /// its file name, before the renames.
+    func extractStems(
+        zip: URL, into folder: URL, finishing: @escaping @Sendable (String, URL) -> Bool = { _, _ in false }
+    ) throws -> [(url: URL, written: PartFile.Written)] {
         let archive = try Archive(url: zip, accessMode: .read, pathEncoding: nil)
         let stemsFolder = folder.appendingPathComponent("stems", isDirectory: true)
         var plan: [(entry: Entry, name: String)] = []
@@ -118,7 +121,10 @@ struct OutputLibrary: Sendable {
             extracted.append((destination, file))
         }
         var results: [(url: URL, written: PartFile.Written)] = []
-        for index in extracted.indices { results.append((extracted[index].url, try extracted[index].file.commit())) }
+        for index in extracted.indices {
+            let name = extracted[index].url.lastPathComponent
+            results.append((extracted[index].url, try extracted[index].file.commit { finishing(name, $0) }))
+        }
         return results
     }
 

@@ -37,8 +37,14 @@ struct PartFile {
         if head.count < 16 { head.append(data.prefix(16 - head.count)) }
     }
 
-    /// Syncs, closes and renames the file over `destination` (atomically replacing an older copy).
-    func commit() throws -> Written {
+    /// A last step on the finished `.part` file before it gets its name (tagging): it may
+    /// rewrite the file in place (keeping it whole) and says whether it did.
+    typealias Finishing = @Sendable (URL) -> Bool
+
+    /// Syncs, closes and renames the file over `destination` (atomically replacing an older
+    /// copy). `finishing` runs on the complete `.part` first; the size and hash returned are
+    /// then those of the file as finished.
+    func commit(finishing: Finishing? = nil) throws -> Written {
         do {
             try handle.synchronize()
             try handle.close()
@@ -46,12 +52,28 @@ struct PartFile {
             discard()
             throw error
         }
+        var written = Written(size: size, sha256: hasher.finalize().hexString)
+        if let finishing, finishing(part) {
+            do {
+                let rewritten = try FileHandle(forUpdating: part)
+                try rewritten.synchronize()
+                try rewritten.close()
+            } catch {
+                discard()
+                throw error
+            }
+            guard let rehashed = FileHash.sha256(of: part) else {
+                discard()
+                throw ProviderError(.permanent, "cannot read back \(part.lastPathComponent)")
+            }
+            written = Written(size: rehashed.size, sha256: rehashed.sha256)
+        }
         guard rename(part.path, destination.path) == 0 else {
             let code = errno
             discard()
             throw ProviderError(.permanent, "cannot move \(part.lastPathComponent) into place (errno \(code))")
         }
-        return Written(size: size, sha256: hasher.finalize().hexString)
+        return written
     }
 
     func discard() {

@@ -19,6 +19,8 @@ struct RunContext: Sendable {
     let library: OutputLibrary
     let downloader: Downloader
     let metadata: MetadataWriter
+    /// What goes into the audio files' tags.
+    let tagging: TrackTagging
     let clock: any RunnerClock
     /// Backoff, attempts and retries of idempotent provider calls; sleeps give the task's
     /// activity back.

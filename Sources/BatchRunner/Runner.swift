@@ -174,6 +174,7 @@ public enum Runner {
             reconciliations: AdaptiveLimiter(maximum: 1),
             library: library, downloader: Downloader(http: downloads, timeout: .seconds(300), activity: environment.activity),
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
+            tagging: TrackTagging(manifest: manifest, graph: graph),
             clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
             providerOptions: manifest.providerOptions,
             consented: plan.resubmissions, records: records,

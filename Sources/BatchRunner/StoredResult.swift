@@ -18,6 +18,8 @@ struct StoredResult: Codable, Sendable {
     var sections: [Section]
     var title: String?
     var duration: Double?
+    var bpm: Int?
+    var key: String?
     var raw: JSONValue
 
     struct Section: Codable, Sendable {
@@ -43,6 +45,8 @@ struct StoredResult: Codable, Sendable {
         sections = report.sections.map { Section(start: $0.start, end: $0.end, text: $0.text) }
         title = report.title
         duration = report.duration
+        bpm = report.bpm
+        key = report.key
         raw = report.raw
     }
 
@@ -77,6 +81,8 @@ struct StoredResult: Codable, Sendable {
         report.sections = lyricsSections
         report.title = title
         report.duration = duration
+        report.bpm = bpm
+        report.key = key
         return report
     }
 

@@ -1,3 +1,4 @@
+import AudioTags
 import BatchLedger
 import BatchManifest
 import Foundation
@@ -41,7 +42,8 @@ extension TaskExecutor {
             /// stored URL may point at a host that no longer serves it. A fresher answer is
             /// kept (`save`) and replaces `known`.
             func fetch(
-                _ role: FileRole, of item: ItemRef, known: inout StoredResult, save: (StoredResult) throws -> Void, to destination: URL
+                _ role: FileRole, of item: ItemRef, known: inout StoredResult, save: (StoredResult) throws -> Void, to destination: URL,
+                finishing: PartFile.Finishing? = nil
             ) async throws {
                 var attempt = 0
                 var stale = false
@@ -56,7 +58,7 @@ extension TaskExecutor {
                         try save(known)
                     }
                     do {
-                        add(destination, try await context.downloader.download(location.url, to: destination))
+                        add(destination, try await context.downloader.download(location.url, to: destination, finishing: finishing))
                         return
                     } catch let error as ProviderError {
                         attempt += 1
@@ -73,11 +75,14 @@ extension TaskExecutor {
             func fetch(_ role: FileRole, to destination: URL) async throws {
                 try await fetch(role, of: ref, known: &result, save: { try ledger.recordResult(task.key.hex, result: $0.json) }, to: destination)
             }
-            /// The audio of one item: mp3, WAV when there is one, and the lyric timings of a song chain.
+            let parent = try self.parent(of: task)
+            /// The audio of one item: mp3, WAV when there is one, and the lyric timings of a song
+            /// chain. The mp3 and WAV are tagged before they get their names.
             func fileAudio(_ item: ItemRef, _ known: inout StoredResult, stem: String, save: (StoredResult) throws -> Void) async throws {
-                try await fetch(.mp3, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).mp3"))
+                let tags = context.tagging.tags(for: task, itemID: item.id, result: known, generated: record.updatedAt, parent: parent)
+                try await fetch(.mp3, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).mp3"), finishing: tagging(tags))
                 if known.fileRoles.contains(.wav) {
-                    try await fetch(.wav, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).wav"))
+                    try await fetch(.wav, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).wav"), finishing: tagging(tags))
                 } else {
                     missing.append("\(stem).wav: the provider produced no WAV (\(known.providerStatus))")
                 }
@@ -123,7 +128,11 @@ extension TaskExecutor {
                     try await fetch(.stems, to: zip)
                     files.removeAll { $0.path == context.library.relativePath(zip) }
                     do {
-                        for (url, written) in try context.library.extractStems(zip: zip, into: folder) { add(url, written) }
+                        let tagging = context.tagging, generated = record.updatedAt
+                        let tagged = try context.library.extractStems(zip: zip, into: folder) { name, url in
+                            self.tag(url, tagging.stemTags(for: task, itemID: itemID, stemFile: name, generated: generated, parent: parent))
+                        }
+                        for (url, written) in tagged { add(url, written) }
                         try? FileManager.default.removeItem(at: zip)
                         break
                     } catch let error as ProviderError where attempt + 1 < context.attempts {
@@ -146,6 +155,30 @@ extension TaskExecutor {
             let reason = "download failed: \(error)"
             context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
             return .failed(reason)
+        }
+    }
+
+    /// The item the task was derived from (an extend's song, a stem's audio), for its tags.
+    private func parent(of task: GraphTask) throws -> TrackTagging.Parent? {
+        guard let key = task.parents.first, let record = try ledger.task(key.hex) else { return nil }
+        return TrackTagging.Parent(itemID: record.itemID, title: StoredResult.parse(record.result)?.title)
+    }
+
+    /// The finishing step that writes `tags` into a downloaded file.
+    private func tagging(_ tags: TrackTags) -> PartFile.Finishing {
+        { url in self.tag(url, tags) }
+    }
+
+    /// Writes `tags` into the file at `url`. A file that cannot be tagged is kept as the
+    /// provider sent it (the audio matters more than its tags), with a note.
+    private func tag(_ url: URL, _ tags: TrackTags) -> Bool {
+        guard AudioFormat(fileName: url.lastPathComponent) != nil else { return false }
+        do {
+            try AudioTagger.tag(fileAt: url, tags: tags)
+            return true
+        } catch {
+            context.progress.note("could not tag \(context.library.relativePath(url)): \(error); kept untagged")
+            return false
         }
     }
 }

@@ -31,6 +31,9 @@ public struct ItemReport: Sendable {
     public var sections: [LyricsSection]
     public var title: String?
     public var duration: Double?
+    /// Tempo and musical key, when the provider states them (useapi's `musicMaterial`).
+    public var bpm: Int?
+    public var key: String?
     /// The provider's whole answer for the item.
     public var raw: JSONValue
 

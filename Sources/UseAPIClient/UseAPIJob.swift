@@ -14,6 +14,9 @@ public struct UseAPIJob: Sendable {
     public var lyrics: String?
     public var modelName: String?
     public var duration: Double?
+    /// `musicMaterial.bpm` and `.key` (e.g. 120, "A:minor"), when stated.
+    public var bpm: Int?
+    public var key: String?
     /// Unix seconds.
     public var createdAt: Double?
     public var raw: JSONValue
@@ -31,6 +34,8 @@ public struct UseAPIJob: Sendable {
         lyrics = extended?["lyricsPrompt"]?.string
         modelName = extended?["modelShowName"]?.string
         duration = raw["musicMaterial"]?["dur"]?.double
+        bpm = raw["musicMaterial"]?["bpm"]?.double.flatMap { $0 > 0 ? Int($0) : nil }
+        key = raw["musicMaterial"]?["key"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         createdAt = raw["createTime"]?.double.map { $0 / 1000 }
     }
 

@@ -115,6 +115,8 @@ public struct UseAPIProvider: GenerationProvider {
         report.progress = job.progress
         report.title = job.title
         report.duration = job.duration
+        report.bpm = job.bpm
+        report.key = job.key
         report.lyrics = job.lyrics
         if kind == .stems {
             report.files = [.stems]

@@ -1,5 +1,6 @@
 import AudioTags
 import Foundation
+import TestSupport
 import Testing
 
 /// Checks that mutagen read back exactly the frames `everyTag` should produce, all in UTF-8.

@@ -1,5 +1,6 @@
 import AudioTags
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("input that is not what it claims")
