@@ -226,10 +226,37 @@ public enum Runner {
         } catch {
             environment.output("could not write the run report: \(error)")
         }
+        writePlaylists(graph, filed: outcome, report: reportURL, manifestFolder: library.folder(manifest.name), ledger: ledger, library: library,
+                       output: environment.output)
         try? ledger.finishRun(runID, exitCode: report.exitCode, creditsSpent: committed, report: reportURL.map(library.relativePath))
         if let problem = files.keepBackup(of: ledger, run: runID) { environment.output("could not back up the ledger: \(problem)") }
         environment.output(RunSummary.line(report) + (reportURL.map { "; report: \($0.path)" } ?? ""))
         return RunResult(exitCode: report.exitCode, report: reportURL)
+    }
+
+    /// The run's playlist beside its report (the tracks it filed), and the manifest's
+    /// `playlist.m3u8` of its whole library: rewritten when the run filed anything, or when it
+    /// is missing.
+    static func writePlaylists(
+        _ graph: TaskGraph, filed outcome: RunScheduler.Result, report: URL?, manifestFolder: URL, ledger: Ledger, library: OutputLibrary,
+        output: (String) -> Void
+    ) {
+        let filed = Set(outcome.downloads.values.flatMap { outcome -> [String] in
+            if case .downloaded(let paths) = outcome { return paths }
+            return []
+        })
+        do {
+            if let report {
+                let tracks = filed.isEmpty ? [] : try Playlist.tracks(of: graph.tasks, ledger: ledger, only: filed)
+                try Playlist.write(tracks, to: report.deletingPathExtension().appendingPathExtension("m3u8"), library: library)
+            }
+            let whole = manifestFolder.appendingPathComponent("playlist.m3u8")
+            if !filed.isEmpty || !FileManager.default.fileExists(atPath: whole.path) {
+                try Playlist.write(try Playlist.tracks(of: graph.tasks, ledger: ledger), to: whole, library: library)
+            }
+        } catch {
+            output("could not write the playlists: \(error)")
+        }
     }
 
     /// Reads the balance before the first create and records it; judges ambiguity left by
