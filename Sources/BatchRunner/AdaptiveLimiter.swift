@@ -85,8 +85,13 @@ actor RunControl {
     private(set) var stopReason: StopReason?
     private(set) var committed = 0.0
     let maxCredits: Double?
+    /// Hears the committed total after every change.
+    private let onChange: @Sendable (Double) -> Void
 
-    init(maxCredits: Double?) { self.maxCredits = maxCredits }
+    init(maxCredits: Double?, onChange: @escaping @Sendable (Double) -> Void = { _ in }) {
+        self.maxCredits = maxCredits
+        self.onChange = onChange
+    }
 
     var isStopped: Bool { stopReason != nil }
 
@@ -104,9 +109,13 @@ actor RunControl {
             return false
         }
         committed += price
+        onChange(committed)
         return true
     }
 
     /// Returns credits of a submission that provably created nothing.
-    func refund(_ price: Double) { committed -= price }
+    func refund(_ price: Double) {
+        committed -= price
+        onChange(committed)
+    }
 }

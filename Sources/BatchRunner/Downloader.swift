@@ -12,6 +12,8 @@ struct Downloader: Sendable {
     let http: HTTPClient
     let timeout: Duration
     var activity: (any RunActivity)?
+    /// Hears a file's bytes arriving: at least every MiB, and once when it is complete.
+    var progress: (@Sendable (_ destination: URL, _ bytes: Int64, _ total: Int64?, _ done: Bool) -> Void)?
 
     /// A client for result files: unlike API calls, CDN downloads may redirect.
     static func makeHTTPClient() -> HTTPClient {
@@ -51,8 +53,15 @@ struct Downloader: Sendable {
         }
         let expected = response.headers.first(name: "Content-Length").flatMap(Int64.init)
         var file = try PartFile(for: destination)
+        var reported: Int64 = 0
         do {
-            for try await chunk in response.body { try file.write(Data(chunk.readableBytesView)) }
+            for try await chunk in response.body {
+                try file.write(Data(chunk.readableBytesView))
+                if let progress, file.size - reported >= 1 << 20 {
+                    reported = file.size
+                    progress(destination, file.size, expected, false)
+                }
+            }
         } catch {
             file.discard()
             throw ProviderError(.transient(retryAfter: nil), "download of \(destination.lastPathComponent) broke off after \(file.size) bytes: \(Self.describe(error))")
@@ -65,7 +74,9 @@ struct Downloader: Sendable {
             file.discard()
             throw ProviderError(.transient(retryAfter: nil), "\(destination.lastPathComponent) \(problem)")
         }
-        return try file.commit(finishing: finishing)
+        let written = try file.commit(finishing: finishing)
+        progress?(destination, file.size, expected, true)
+        return written
     }
 
     static func describe(_ error: any Error) -> String {

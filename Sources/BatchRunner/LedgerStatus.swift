@@ -9,10 +9,14 @@ public enum LedgerStatus {
         public var description: String { "no ledger at \(path): nothing has run with this output root yet" }
     }
 
-    public static func text(outputRoot: String, manifest: String?) throws -> String {
+    private static func open(_ outputRoot: String) throws -> (path: String, ledger: Ledger) {
         let path = URL(fileURLWithPath: outputRoot).appendingPathComponent(".tempo-batch/ledger.sqlite").path
         guard FileManager.default.fileExists(atPath: path) else { throw NoLedger(path: path) }
-        let ledger = try Ledger.open(at: path)
+        return (path, try Ledger.openExisting(at: path))
+    }
+
+    public static func text(outputRoot: String, manifest: String?) throws -> String {
+        let (path, ledger) = try open(outputRoot)
         let tasks = try ledger.allTasks(manifest: manifest)
         var lines = ["Ledger \(path): \(tasks.count) task(s)" + (manifest.map { " of \($0)" } ?? "")]
         let counts = Dictionary(grouping: tasks, by: \.state).mapValues(\.count)
@@ -34,5 +38,32 @@ public enum LedgerStatus {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `status --json`: the same facts for scripts. Fields: `ledger`, `manifest`, `tasks`,
+    /// `states` (count by state), `ambiguous` and `problems` (task objects: `key`, `manifest`,
+    /// `job`, `kind`, `folder`, `state`, `item_id`, `error`), `runs` (the last five: `id`,
+    /// `manifest`, `started_at`, `finished_at`, `exit_code`, `credits_spent`, `report`).
+    public static func json(outputRoot: String, manifest: String?) throws -> String {
+        let (path, ledger) = try open(outputRoot)
+        let tasks = try ledger.allTasks(manifest: manifest)
+        func task(_ record: TaskRecord) -> [String: Any] {
+            ["key": record.key, "manifest": record.manifest, "job": record.job, "kind": record.kind, "folder": record.output,
+             "state": record.state.rawValue, "item_id": record.itemID ?? NSNull(), "error": record.error ?? NSNull()]
+        }
+        let runs = try ledger.runs().suffix(5).map { run -> [String: Any] in
+            ["id": run.id ?? 0, "manifest": run.manifest, "started_at": RunReport.stamp(run.startedAt),
+             "finished_at": run.finishedAt.map(RunReport.stamp) ?? NSNull(), "exit_code": run.exitCode.map { Int($0) } ?? NSNull(),
+             "credits_spent": run.creditsSpent, "report": run.report ?? NSNull()]
+        }
+        let object: [String: Any] = [
+            "ledger": path, "manifest": manifest ?? NSNull(), "tasks": tasks.count,
+            "states": Dictionary(grouping: tasks, by: \.state.rawValue).mapValues(\.count),
+            "ambiguous": tasks.filter { $0.state == .ambiguous || $0.state == .submitting }.map(task),
+            "problems": tasks.filter { $0.state == .failed || $0.state == .blocked }.map(task),
+            "runs": runs,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -84,15 +84,21 @@ struct RunContext: Sendable {
     }
 }
 
-/// One line per state change, e.g. `owl-waltz/Pop-v1 song c639b1d0dc46: submitting → submitted (item song_1f)`.
+/// Reports state changes and notes as ``RunEvent``s; a plain rendering is one line per change,
+/// e.g. `owl-waltz/Pop-v1 song c639b1d0dc46: submitting → submitted (item song_1f)`.
 struct ProgressReporter: Sendable {
-    let write: @Sendable (String) -> Void
+    let manifest: String
+    let events: @Sendable (RunEvent) -> Void
 
     func transition(_ task: GraphTask, _ from: TaskState?, _ to: TaskState, _ detail: String? = nil) {
-        let place = task.output.isEmpty ? task.job : task.output
-        let change = from.map { "\($0.rawValue) → \(to.rawValue)" } ?? to.rawValue
-        write("\(place) \(task.fileStem) \(task.key.short): \(change)" + (detail.map { " (\($0))" } ?? ""))
+        events(RunEvent(.transition(RunEvent.Change(
+            manifest: manifest, job: task.job, folder: task.output, file: task.fileStem, key: task.key.hex, kind: task.kind.rawValue,
+            from: from?.rawValue, to: to.rawValue, detail: detail
+        ))))
     }
 
-    func note(_ text: String) { write(text) }
+    func note(_ text: String) { events(.note(text)) }
+
+    /// A note the user should see even with `--quiet`.
+    func warn(_ text: String) { events(.note(text, .warning)) }
 }

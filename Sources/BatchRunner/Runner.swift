@@ -39,8 +39,9 @@ public struct RunEnvironment: Sendable {
     public var variables: [String: String]
     public var clock: any RunnerClock
     public var random: RandomSource
-    /// Receives progress lines (one per state change) and the summary.
-    public var output: @Sendable (String) -> Void
+    /// Receives everything the run reports: state changes, notes, credits, download progress,
+    /// the summary (see ``RunEvent``).
+    public var events: @Sendable (RunEvent) -> Void
     /// Install SIGINT/SIGTERM handlers (the command line does).
     public var handleSignals: Bool
     /// Signal numbers delivered to the run instead of (or without) real handlers: tests send
@@ -49,15 +50,36 @@ public struct RunEnvironment: Sendable {
     /// Told about every provider call and download (a test clock advances only between them).
     public var activity: (any RunActivity)?
 
+    /// A run whose events are rendered as plain lines to `output` (events without a line, such
+    /// as download progress, are dropped).
     public init(
         variables: [String: String], clock: any RunnerClock = SystemRunnerClock(), random: RandomSource = RandomSource(seed: UInt64.random(in: 1...UInt64.max)),
         output: @escaping @Sendable (String) -> Void, handleSignals: Bool = false
     ) {
+        self.init(variables: variables, clock: clock, random: random, events: { event in event.line.map(output) }, handleSignals: handleSignals)
+    }
+
+    public init(
+        variables: [String: String], clock: any RunnerClock = SystemRunnerClock(), random: RandomSource = RandomSource(seed: UInt64.random(in: 1...UInt64.max)),
+        events: @escaping @Sendable (RunEvent) -> Void, handleSignals: Bool = false
+    ) {
         self.variables = variables
         self.clock = clock
         self.random = random
-        self.output = output
+        self.events = events
         self.handleSignals = handleSignals
+    }
+
+    /// Reports a note.
+    public var output: @Sendable (String) -> Void {
+        let events = self.events
+        return { events(.note($0)) }
+    }
+
+    /// Reports a note the user should see even with `--quiet`.
+    public var warn: @Sendable (String) -> Void {
+        let events = self.events
+        return { events(.note($0, .warning)) }
     }
 }
 
@@ -99,8 +121,16 @@ public enum Runner {
 
     /// Runs the graph against any provider: lock, ledger, schedule, report.
     public static func execute(
-        _ manifest: Manifest, _ graph: TaskGraph, provider base: any GenerationProvider, options: RunOptions, environment: RunEnvironment
+        _ manifest: Manifest, _ graph: TaskGraph, provider base: any GenerationProvider, options: RunOptions, environment given: RunEnvironment
     ) async -> RunResult {
+        // Every event carries the time on the run's clock.
+        var timed = given
+        timed.events = { [events = given.events, clock = given.clock] event in
+            var stamped = event
+            if stamped.time == nil { stamped.time = clock.now() }
+            events(stamped)
+        }
+        let environment = timed
         let provider: any GenerationProvider = environment.activity.map { ReportedProvider(base: base, activity: $0) } ?? base
         let rootPath = options.outputRoot ?? manifest.output.root
         let root = URL(fileURLWithPath: rootPath, isDirectory: true).standardizedFileURL
@@ -137,13 +167,13 @@ public enum Runner {
             })
             runID = try ledger.beginRun(manifest: manifest.name)
             for task in try ledger.markInterruptedSubmissionsAmbiguous(run: runID) {
-                environment.output("\(task.output) \(task.fileStem) \(task.key.prefix(12)): found in submitting at start-up → ambiguous (the create call may have been paid for)")
+                environment.warn("\(task.output) \(task.fileStem) \(task.key.prefix(12)): found in submitting at start-up → ambiguous (the create call may have been paid for)")
             }
         } catch {
             return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
         }
         // The balance proof: read before the first create; earlier ambiguity is judged now.
-        let balanceProof = manifest.ambiguity.balanceCheck ? await startBalanceProof(provider: provider, ledger: ledger, run: runID, output: environment.output) : false
+        let balanceProof = manifest.ambiguity.balanceCheck ? await startBalanceProof(provider: provider, ledger: ledger, run: runID, output: environment.warn) : false
         do {
             (plan, records) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
         } catch {
@@ -155,7 +185,7 @@ public enum Runner {
         let orphans = ((try? ledger.tasks(manifest: manifest.name, states: [.submitted, .running, .succeeded, .partFailed, .ambiguous])) ?? [])
             .filter { !current.contains($0.key) }
         if !orphans.isEmpty {
-            environment.output("note: \(orphans.count) paid task(s) from an earlier version of this manifest are no longer in it and are not tracked by this run (see `tempo-batch status`): "
+            environment.warn("note: \(orphans.count) paid task(s) from an earlier version of this manifest are no longer in it and are not tracked by this run (see `tempo-batch status`): "
                 + orphans.prefix(5).map { "\($0.job)/\($0.fileStem) \($0.key.prefix(12)) (\($0.state.rawValue))" }.joined(separator: ", "))
         }
 
@@ -170,16 +200,27 @@ public enum Runner {
                                  activity: environment.activity),
             taskSlots: AdaptiveLimiter(maximum: taskLimit(manifest, provider: provider, options: options)),
             downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
-            control: RunControl(maxCredits: manifest.budget?.maxCredits),
+            control: RunControl(maxCredits: manifest.budget?.maxCredits) { [events = environment.events, budget = manifest.budget?.maxCredits] committed in
+                events(RunEvent(.credits(committed: committed, budget: budget)))
+            },
             reconciliations: AdaptiveLimiter(maximum: 1),
-            library: library, downloader: Downloader(http: downloads, timeout: .seconds(300), activity: environment.activity),
+            library: library,
+            downloader: Downloader(http: downloads, timeout: .seconds(300), activity: environment.activity) { [events = environment.events] url, bytes, total, done in
+                events(RunEvent(.download(RunEvent.Download(file: library.relativePath(url), bytes: bytes, total: total, done: done))))
+            },
             metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
             tagging: TrackTagging(manifest: manifest, graph: graph),
-            clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(write: environment.output), chains: RunContext.chains(for: graph),
+            clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(manifest: manifest.name, events: environment.events), chains: RunContext.chains(for: graph),
             providerOptions: manifest.providerOptions,
             consented: plan.resubmissions, records: records,
             activity: environment.activity
         )
+        environment.events(RunEvent(.started(RunEvent.Start(
+            manifest: manifest.name, provider: graph.tasks.first?.request.provider.rawValue ?? manifest.provider.rawValue, tasks: graph.count,
+            actions: plan.decisions.values.reduce(into: [:]) { $0[$1.action.rawValue, default: 0] += 1 },
+            states: graph.tasks.reduce(into: [:]) { counts, task in counts[records[task.key.hex]?.state.rawValue ?? "new", default: 0] += 1 },
+            budget: manifest.budget?.maxCredits
+        ))))
         let scheduler = RunScheduler(context: context, plan: plan)
         let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
         var outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals)
@@ -200,7 +241,7 @@ public enum Runner {
                     }
                 }
             } catch {
-                environment.output("balance proof: could not read the balance at the end (\(error)); ambiguous creates stay ambiguous")
+                environment.warn("balance proof: could not read the balance at the end (\(error)); ambiguous creates stay ambiguous")
             }
         }
         try? await downloads.shutdown()
@@ -224,13 +265,13 @@ public enum Runner {
         do {
             reportURL = try report.write(under: library.folder(manifest.name).appendingPathComponent("_reports", isDirectory: true))
         } catch {
-            environment.output("could not write the run report: \(error)")
+            environment.warn("could not write the run report: \(error)")
         }
         writePlaylists(graph, filed: outcome, report: reportURL, manifestFolder: library.folder(manifest.name), ledger: ledger, library: library,
-                       output: environment.output)
+                       output: environment.warn)
         try? ledger.finishRun(runID, exitCode: report.exitCode, creditsSpent: committed, report: reportURL.map(library.relativePath))
-        if let problem = files.keepBackup(of: ledger, run: runID) { environment.output("could not back up the ledger: \(problem)") }
-        environment.output(RunSummary.line(report) + (reportURL.map { "; report: \($0.path)" } ?? ""))
+        if let problem = files.keepBackup(of: ledger, run: runID) { environment.warn("could not back up the ledger: \(problem)") }
+        environment.events(RunEvent(.finished(RunEvent.Finish(exitCode: report.exitCode, summary: RunSummary.line(report), report: reportURL?.path))))
         return RunResult(exitCode: report.exitCode, report: reportURL)
     }
 

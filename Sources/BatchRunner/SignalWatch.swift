@@ -36,7 +36,7 @@ enum SignalWatch {
                     count += 1
                     if count > 1 { return .stopNow }
                     await context.control.stop(.signal(number))
-                    context.progress.note("signal received: no new submissions; tracking paid-for work for up to \(grace) (signal again to stop now)")
+                    context.progress.warn("signal received: no new submissions; tracking paid-for work for up to \(grace) (signal again to stop now)")
                     firstSignalSeen.yield()
                 }
                 return .ended

@@ -153,7 +153,7 @@ extension TaskExecutor {
             return .failed("interrupted while downloading")
         } catch {
             let reason = "download failed: \(error)"
-            context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
+            context.progress.warn("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
             return .failed(reason)
         }
     }
@@ -177,7 +177,7 @@ extension TaskExecutor {
             try AudioTagger.tag(fileAt: url, tags: tags)
             return true
         } catch {
-            context.progress.note("could not tag \(context.library.relativePath(url)): \(error); kept untagged")
+            context.progress.warn("could not tag \(context.library.relativePath(url)): \(error); kept untagged")
             return false
         }
     }

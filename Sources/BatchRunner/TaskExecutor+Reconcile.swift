@@ -57,7 +57,7 @@ extension TaskExecutor {
             context.progress.transition(task, nil, .submitted, "item \(ref.id) found again after a lost answer (\(lost)): \(found.evidence)")
             return .adopted(adopted)
         } catch {
-            context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): could not look for the lost submission's item: \(error)")
+            context.progress.warn("\(task.output) \(task.fileStem) \(task.key.short): could not look for the lost submission's item: \(error)")
             return .unknown
         }
     }

@@ -177,7 +177,7 @@ extension TaskExecutor {
             }
         }
         let reason = "created item \(itemID), but the ledger could not record it (\(lastError.map { "\($0)" } ?? "?")); note the id"
-        context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
+        context.progress.warn("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
         return await onFailure(.ambiguous(reason))
     }
 

@@ -29,7 +29,9 @@ public enum TempoBatchRun {
         manifest path: String, options: RunOptions, environment: RunEnvironment, simulator: EmbeddedSimulator = EmbeddedSimulator()
     ) async -> RunResult {
         let compilation = Providers.compile(path, environment: environment.variables, provider: options.provider)
-        for diagnostic in compilation.diagnostics { environment.output(diagnostic.description) }
+        for diagnostic in compilation.diagnostics {
+            environment.warn(diagnostic.description)
+        }
         guard let manifest = compilation.manifest, let graph = compilation.graph else {
             return RunResult(exitCode: Runner.ExitCode.invalid, message: "the manifest has errors")
         }
@@ -80,8 +82,8 @@ public enum TempoBatchRun {
         let provider = endpoint.provider(http: http, options: manifest.providerOptions, output: environment.output)
         let redactor = Redactor(secrets: [endpoint.secret])
         var environment = environment
-        let output = environment.output
-        environment.output = { output(redactor.clean($0)) }
+        let events = environment.events
+        environment.events = { events($0.mapText(redactor.clean)) }
         let result = await Runner.execute(manifest, graph, provider: provider, options: options, environment: environment)
         try? await http.shutdown()
         return RunResult(exitCode: result.exitCode, report: result.report, message: result.message.map(redactor.clean))

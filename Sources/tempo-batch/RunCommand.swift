@@ -92,11 +92,20 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Minutes one run waits for a submitted item before leaving it to the next run.")
     var maxWait: Double = 120
 
+    @Option(help: "How progress is shown: auto (a live area on a terminal, plain lines otherwise), plain (one line per state change) or none.")
+    var progress: ProgressMode = .auto
+
+    @Flag(help: "Print only the summary and problems (failed, blocked or ambiguous tasks, warnings): for cron mail.")
+    var quiet = false
+
+    @Option(help: "text, or json: one JSON object per event on standard output (fields in schema/run-events.schema.json).")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         if let maxParallel, !(1...64).contains(maxParallel) { throw ValidationError("--max-parallel must be between 1 and 64") }
         if let baseURL, URL(string: baseURL)?.host == nil { throw ValidationError("--base-url '\(baseURL)' is not an http(s) URL") }
         if let pollInterval, pollInterval <= 0 { throw ValidationError("--poll-interval must be greater than 0") }
-        if json && !dryRun { throw ValidationError("--json goes with --dry-run") }
+        if json && !dryRun { throw ValidationError("--json goes with --dry-run (for the run's events: --log-format json)") }
         if rebuildLedger && startOver { throw ValidationError("--rebuild-ledger and --start-over exclude each other") }
     }
 
@@ -116,8 +125,13 @@ struct Run: AsyncParsableCommand {
         options.pollInterval = pollInterval.map { .milliseconds(Int64($0 * 1000)) }
         options.grace = .milliseconds(Int64(grace * 1000))
         options.maxWait = .seconds(Int64(maxWait * 60))
-        let environment = RunEnvironment(variables: ProcessInfo.processInfo.environment, output: { Console.line($0) }, handleSignals: true)
+        let variables = ProcessInfo.processInfo.environment
+        // The dry-run's plan is printed as it is (text or --json), never as events.
+        let renderer: any EventRenderer = dryRun ? PlainLines(quiet: false, transitions: true, colour: false)
+            : RunOutput.renderer(progress: progress, format: logFormat, quiet: quiet, environment: variables)
+        let environment = RunEnvironment(variables: variables, events: { renderer.handle($0) }, handleSignals: true)
         let result = await TempoBatchRun.run(manifest: manifest, options: options, environment: environment)
+        renderer.finish()
         if let message = result.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

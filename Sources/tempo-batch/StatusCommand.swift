@@ -14,9 +14,12 @@ struct Status: ParsableCommand {
     @Option(help: "Only this manifest's tasks (its name).")
     var manifest: String?
 
+    @Flag(help: "Print JSON for scripts: tasks by state, ambiguous and failed tasks, recent runs.")
+    var json = false
+
     func run() throws {
         do {
-            print(try LedgerStatus.text(outputRoot: output, manifest: manifest))
+            print(json ? try LedgerStatus.json(outputRoot: output, manifest: manifest) : try LedgerStatus.text(outputRoot: output, manifest: manifest))
         } catch {
             throw ValidationError("\(error)")
         }
