@@ -18,7 +18,7 @@ struct Status: ParsableCommand {
         do {
             print(try LedgerStatus.text(outputRoot: output, manifest: manifest))
         } catch {
-            throw ValidationError("\(error)")
+            throw RuntimeError("\(error)")
         }
     }
 }
@@ -40,8 +40,7 @@ struct Balance: AsyncParsableCommand {
             )
             print("balance: \(balance)")
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
+            throw RuntimeError("\(error)")
         }
     }
 }

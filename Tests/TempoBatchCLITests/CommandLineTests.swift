@@ -62,6 +62,21 @@ struct CommandLineTests {
         #expect(lines[4] == "\(warned.path): ok, 1 tasks, 1 warning(s)")
     }
 
+    @Test(arguments: [
+        (["status", "--output", "/nonexistent/tempo-batch-library"], [String: String](), "no ledger at"),
+        (["balance"], ["TEMPOLOR_API_KEY": ""], "no API key"),
+        (["balance", "--credentials", "/nonexistent/credentials"], ["TEMPOLOR_API_KEY": ""], "cannot read the credentials file"),
+        (["balance", "--base-url", "http://127.0.0.1:9"], ["TEMPOLOR_API_KEY": "Tempo-refused"], "cannot read the balance"),
+    ])
+    func runtimeErrorsOfStatusAndBalancePrintNoUsage(arguments: [String], environment: [String: String], message: String) throws {
+        let result = try BinaryRunner.run(arguments, environment: environment)
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stderr.lowercased().contains("usage"), "\(result.stderr)")
+        #expect(!result.stdout.lowercased().contains("usage"), "\(result.stdout)")
+    }
+
     @Test func aProviderOverrideRefusesWhatThatProviderCannotDo() throws {
         let ok = try BinaryRunner.run(["validate", "manifests/demo.yaml"])
         #expect(ok.status == 0)
