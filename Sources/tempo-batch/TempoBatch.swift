@@ -14,7 +14,7 @@ struct TempoBatch: AsyncParsableCommand {
           1    some tasks failed or were blocked
           2    invalid manifest or usage
           3    stopped by budget or balance
-          4    submissions with unknown outcome need a decision (run --resubmit-ambiguous)
+          4    submissions with unknown outcome need a decision (--resubmit-ambiguous)
           75   another run holds the lock (cron overlap)
           130  interrupted (SIGINT), state saved; 143 terminated (SIGTERM), state saved
         """,
