@@ -573,6 +573,16 @@ public struct Ledger: Sendable {
         try writer.read { db in try FileRecord.filter(Column("taskKey") == key).order(Column("path")).fetchAll(db) }
     }
 
+    /// When the provider first reported the task's work done (its first event into
+    /// `succeeded` or `part_failed`): the generation date, which later repairs do not move.
+    public func generatedAt(_ key: String) throws -> Date? {
+        try writer.read { db in
+            try Date.fetchOne(db, sql: """
+                SELECT at FROM event WHERE taskKey = ? AND toState IN ('succeeded', 'part_failed') ORDER BY id LIMIT 1
+                """, arguments: [key])
+        }
+    }
+
     public func events(of key: String) throws -> [EventRecord] {
         try writer.read { db in try EventRecord.filter(Column("taskKey") == key).order(Column("id")).fetchAll(db) }
     }

@@ -44,7 +44,7 @@ struct ManifestConverter {
         var providerOptions: [String: String] = [:]
         providerOptions["user_id"] = document.useapiUserID?.value
         providerOptions["max_jobs"] = document.useapiMaxJobs.map { String($0.value) }
-        if provider != .useapi, let at = document.useapiUserID?.location ?? document.useapiMaxJobs?.location {
+        if provider != .useapi, document.useapiUserID != nil || document.useapiMaxJobs != nil, let at = document.useapiLocation {
             warning("useapi options are set but the provider is \(provider.rawValue); they apply only with provider useapi", at: at)
         }
         var ambiguity = AmbiguityPolicy(balanceCheck: document.balanceCheck?.value ?? false)
@@ -240,7 +240,7 @@ struct ManifestConverter {
             checkPathSafe(name.value, "job name '\(name.value)'", at: name.location)
             // Counted before any combination is built: a typo in a matrix must not eat the machine.
             if let problem = limit.admit(jobDocument, label: "job '\(name.value)'") {
-                error(problem, at: jobDocument.matrix.first?.key.location ?? jobDocument.location)
+                error(problem, at: jobDocument.matrixLocation ?? jobDocument.location)
                 continue
             }
             if let job = convertJob(jobDocument, name: name, defaults: document.defaults) { result.append(job) }
@@ -338,23 +338,24 @@ struct ManifestConverter {
         }
 
         var stems: StemsStep?
+        let stemsAt = document.stemsLocation ?? document.location
         switch document.stems {
-        case .enabled(true, let at)?:
-            locations.stems = at
+        case .enabled(true)?:
+            locations.stems = stemsAt
             if document.song == nil && document.instrumental == nil {
-                error("\(label) asks for stems: true but makes no audio to split; give it a song or instrumental, or split a file with stems: {url: ...}", at: at)
+                error("\(label) asks for stems: true but makes no audio to split; give it a song or instrumental, or split a file with stems: {url: ...}", at: stemsAt)
             }
             stems = .chain
         case .url(let url)?:
-            locations.stems = url.location
+            locations.stems = stemsAt
             if document.song != nil || document.instrumental != nil {
-                error("\(label) makes its own audio, so stems: {url} would split an unrelated file; use stems: true to split the job's audio", at: url.location)
+                error("\(label) makes its own audio, so stems: {url} would split an unrelated file; use stems: true to split the job's audio", at: stemsAt)
             }
             if let parsed = template(url, "stems.url") {
                 checkURL(parsed, combinations: combinations, "\(label) stems.url", at: url.location)
                 stems = .url(parsed)
             }
-        case .enabled(false, _)?, nil:
+        case .enabled(false)?, nil:
             break
         }
 

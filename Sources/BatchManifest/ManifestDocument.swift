@@ -10,6 +10,7 @@ struct ManifestDocument {
     var retry: (attempts: Located<Int>?, initial: Located<String>?, max: Located<String>?) = (nil, nil, nil)
     var budget: Located<Double>?
     /// useapi.net options: which linked account, and how many jobs it runs at once.
+    var useapiLocation: SourceLocation?
     var useapiUserID: Located<String>?
     var useapiMaxJobs: Located<Int>?
     /// `limits.max_tasks`: the most tasks the manifest may expand to.
@@ -60,12 +61,16 @@ struct JobDocument {
     var instrumental: InstrumentalDocument?
     var lyrics: LyricsDocument?
     var extend: [ExtendDocument]?
+    /// Where the `extend:`, `stems:` and `matrix:` keys are: problems with the whole step point there.
     var extendLocation: SourceLocation?
     var stems: StemsDocument?
+    var stemsLocation: SourceLocation?
     var matrix: [(key: Located<String>, values: [Located<String>])] = []
+    var matrixLocation: SourceLocation?
     var variants: Located<Int>?
 }
 
+/// A step's `location` is where its key (`song:`) is written.
 struct SongDocument {
     var location: SourceLocation
     var prompt: Located<String>?
@@ -96,6 +101,6 @@ struct ExtendDocument {
 }
 
 enum StemsDocument {
-    case enabled(Bool, SourceLocation)
+    case enabled(Bool)
     case url(Located<String>)
 }

@@ -33,46 +33,45 @@ struct ManifestReader {
         if let node = top["version"] { document.version = nodes.int(node, "version") }
         if let node = top["name"] { document.name = nodes.nonEmptyString(node, "name") }
         if let node = top["provider"] { document.provider = nodes.string(node, "provider") }
-        if let node = top["defaults"],
-           let fields = nodes.fields(node, "defaults", allowed: StepSettings.keys) {
+        if let fields = nodes.block("defaults", in: top, allowed: StepSettings.keys) {
             document.defaults = readSettings(fields, "defaults")
         }
-        if let node = top["concurrency"],
-           let fields = nodes.fields(node, "concurrency", allowed: Self.concurrencyKeys) {
+        if let fields = nodes.block("concurrency", in: top, allowed: Self.concurrencyKeys) {
             document.concurrency.tasks = fields["tasks"].flatMap { nodes.int($0, "concurrency.tasks", in: Concurrency.limits) }
             document.concurrency.downloads = fields["downloads"].flatMap { nodes.int($0, "concurrency.downloads", in: Concurrency.limits) }
         }
-        if let node = top["retry"], let fields = nodes.fields(node, "retry", allowed: Self.retryKeys) {
+        if let fields = nodes.block("retry", in: top, allowed: Self.retryKeys) {
             document.retry.attempts = fields["attempts"].flatMap { nodes.int($0, "retry.attempts", in: RetryPolicy.attemptLimits) }
             document.retry.initial = fields["initial"].flatMap { nodes.string($0, "retry.initial") }
             document.retry.max = fields["max"].flatMap { nodes.string($0, "retry.max") }
         }
-        if let node = top["budget"], let fields = nodes.fields(node, "budget", allowed: ["max_credits"], required: ["max_credits"]) {
+        if let fields = nodes.block("budget", in: top, allowed: ["max_credits"], required: ["max_credits"]) {
             document.budget = fields["max_credits"].flatMap { nodes.number($0, "budget.max_credits") }
         }
-        if let node = top["output"], let fields = nodes.fields(node, "output", allowed: Self.outputKeys) {
+        if let fields = nodes.block("output", in: top, allowed: Self.outputKeys) {
             document.outputRoot = fields["root"].flatMap { nodes.nonEmptyString($0, "output.root") }
             document.outputPath = fields["path"].flatMap { nodes.nonEmptyString($0, "output.path") }
         }
-        if let node = top["pricing"] { document.pricing = readPricing(node) }
-        if let node = top["limits"], let fields = nodes.fields(node, "limits", allowed: Self.limitsKeys) {
+        document.pricing = readPricing(top)
+        if let fields = nodes.block("limits", in: top, allowed: Self.limitsKeys) {
             document.maxTasks = fields["max_tasks"].flatMap { nodes.int($0, "limits.max_tasks", in: ExpansionLimit.settable) }
         }
-        if let node = top["ambiguity"], let fields = nodes.fields(node, "ambiguity", allowed: Self.ambiguityKeys) {
+        if let fields = nodes.block("ambiguity", in: top, allowed: Self.ambiguityKeys) {
             document.onAmbiguous = fields["on_ambiguous"].flatMap { nodes.string($0, "ambiguity.on_ambiguous") }
             document.balanceCheck = fields["balance_check"].flatMap { nodes.bool($0, "ambiguity.balance_check") }
         }
-        if let node = top["tags"], let fields = nodes.fields(node, "tags", allowed: Self.tagsKeys) {
+        if let fields = nodes.block("tags", in: top, allowed: Self.tagsKeys) {
             document.tags = Self.tagsKeys.compactMap { key in
                 fields[key].flatMap { nodes.nonEmptyString($0, "tags.\(key)") }.map { (key, $0) }
             }
         }
-        if let node = top["useapi"], let fields = nodes.fields(node, "useapi", allowed: Self.useapiKeys) {
+        if let fields = nodes.block("useapi", in: top, allowed: Self.useapiKeys) {
+            document.useapiLocation = fields.location
             document.useapiUserID = fields["user_id"].flatMap { nodes.nonEmptyString($0, "useapi.user_id") }
             document.useapiMaxJobs = fields["max_jobs"].flatMap { nodes.int($0, "useapi.max_jobs", in: Concurrency.limits) }
         }
         if let node = top["jobs"], let items = nodes.sequence(node, "jobs") {
-            if items.isEmpty { nodes.error("jobs must list at least one job", at: node) }
+            if items.isEmpty, let at = nodes.opening("jobs", in: top) { nodes.error("jobs must list at least one job", at: at) }
             document.jobs = items.enumerated().compactMap { index, item in readJob(item, index: index) }
         }
         return document
@@ -88,10 +87,10 @@ struct ManifestReader {
         )
     }
 
-    private mutating func readPricing(_ node: Node) -> PricingDocument {
+    private mutating func readPricing(_ top: NodeReader.Fields) -> PricingDocument {
         var pricing = PricingDocument()
         let kinds = TaskKind.allCases.map(\.rawValue)
-        guard let fields = nodes.fields(node, "pricing", allowed: kinds + ["models"]) else { return pricing }
+        guard let fields = nodes.block("pricing", in: top, allowed: kinds + ["models"]) else { return pricing }
         for kind in TaskKind.allCases {
             if let value = fields[kind.rawValue].flatMap({ nodes.number($0, "pricing.\(kind.rawValue)") }) {
                 pricing.perKind[kind] = value
@@ -119,8 +118,7 @@ struct ManifestReader {
         job.name = fields["name"].flatMap { nodes.nonEmptyString($0, "\(context) name") }
         let label = job.name.map { "job '\($0.value)'" } ?? context
         job.settings = readSettings(fields, label)
-        if let node = fields["song"],
-           let song = nodes.fields(node, "\(label) song", allowed: Self.songKeys, required: ["prompt"]) {
+        if let song = nodes.block("song", in: fields, "\(label) song", allowed: Self.songKeys, required: ["prompt"]) {
             job.song = SongDocument(
                 location: song.location,
                 prompt: song["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) song.prompt", template: true) },
@@ -129,8 +127,7 @@ struct ManifestReader {
                 voiceID: song["voice_id"].flatMap { nodes.nonEmptyString($0, "\(label) song.voice_id") }
             )
         }
-        if let node = fields["instrumental"],
-           let step = nodes.fields(node, "\(label) instrumental", allowed: Self.instrumentalKeys, required: ["prompt"]) {
+        if let step = nodes.block("instrumental", in: fields, "\(label) instrumental", allowed: Self.instrumentalKeys, required: ["prompt"]) {
             job.instrumental = InstrumentalDocument(
                 location: step.location,
                 prompt: step["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.prompt", template: true) },
@@ -140,8 +137,7 @@ struct ManifestReader {
                 chords: step["chords"].flatMap { nodes.nonEmptyString($0, "\(label) instrumental.chords") }
             )
         }
-        if let node = fields["lyrics"],
-           let step = nodes.fields(node, "\(label) lyrics", allowed: Self.lyricsKeys, required: ["prompt"]) {
+        if let step = nodes.block("lyrics", in: fields, "\(label) lyrics", allowed: Self.lyricsKeys, required: ["prompt"]) {
             job.lyrics = LyricsDocument(
                 location: step.location,
                 prompt: step["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) lyrics.prompt", template: true) },
@@ -149,7 +145,7 @@ struct ManifestReader {
             )
         }
         if let node = fields["extend"], let items = nodes.sequence(node, "\(label) extend") {
-            job.extendLocation = nodes.location(of: node)
+            job.extendLocation = nodes.opening("extend", in: fields)
             job.extend = items.enumerated().compactMap { offset, item in
                 let itemContext = "\(label) extend #\(offset + 1)"
                 guard let step = nodes.fields(item, itemContext, allowed: Self.extendKeys, required: ["start_time"]) else {
@@ -162,32 +158,39 @@ struct ManifestReader {
                 )
             }
         }
-        if let node = fields["stems"] { job.stems = readStems(node, label) }
-        if let node = fields["matrix"] { job.matrix = readMatrix(node, label) }
+        if let node = fields["stems"] {
+            job.stemsLocation = nodes.opening("stems", in: fields)
+            job.stems = readStems(node, label, at: job.stemsLocation)
+        }
+        if let node = fields["matrix"] {
+            job.matrixLocation = nodes.opening("matrix", in: fields)
+            job.matrix = readMatrix(node, label, at: job.matrixLocation ?? nodes.location(of: node))
+        }
         if let node = fields["variants"] { job.variants = nodes.int(node, "\(label) variants", in: FieldLimits.variants) }
         return job
     }
 
-    private mutating func readStems(_ node: Node, _ label: String) -> StemsDocument? {
+    private mutating func readStems(_ node: Node, _ label: String, at opening: SourceLocation?) -> StemsDocument? {
         if case .scalar = node, nodes.tagName(node) == Tag.Name.bool.rawValue, let flag = node.bool {
-            return .enabled(flag, nodes.location(of: node))
+            return .enabled(flag)
         }
         guard case .mapping = node else {
             nodes.error("\(label) stems must be true, false or {url: ...}, found \(nodes.describe(node))", at: node)
             return nil
         }
-        guard let fields = nodes.fields(node, "\(label) stems", allowed: ["url"], required: ["url"]),
+        guard let fields = nodes.fields(node, "\(label) stems", openedAt: opening, allowed: ["url"], required: ["url"]),
               let url = fields["url"].flatMap({ nodes.nonEmptyString($0, "\(label) stems.url", template: true) })
         else { return nil }
         return .url(url)
     }
 
-    private mutating func readMatrix(_ node: Node, _ label: String) -> [(key: Located<String>, values: [Located<String>])] {
+    /// The matrix written under the `matrix:` key at `opening`.
+    private mutating func readMatrix(_ node: Node, _ label: String, at opening: SourceLocation) -> [(key: Located<String>, values: [Located<String>])] {
         guard case .mapping(let mapping) = node else {
             nodes.error("\(label) matrix must be a mapping of name to list of values, found \(nodes.describe(node))", at: node)
             return []
         }
-        if mapping.count == 0 { nodes.error("\(label) matrix is empty; remove it or give it a key", at: node) }
+        if mapping.count == 0 { nodes.error("\(label) matrix is empty; remove it or give it a key", at: opening) }
         var result: [(key: Located<String>, values: [Located<String>])] = []
         for (keyNode, valueNode) in mapping {
             guard let key = nodes.string(keyNode, "a matrix key of \(label)") else { continue }
@@ -197,7 +200,7 @@ struct ManifestReader {
             }
             guard let items = nodes.sequence(valueNode, "\(label) matrix.\(key.value)") else { continue }
             if items.isEmpty {
-                nodes.error("\(label) matrix.\(key.value) is an empty list: the job would expand to nothing", at: valueNode)
+                nodes.error("\(label) matrix.\(key.value) is an empty list: the job would expand to nothing", at: key.location)
                 continue
             }
             var values: [Located<String>] = []

@@ -1,7 +1,11 @@
 import Yams
 
 /// Reads Yams nodes into located Swift values and collects a diagnostic for every problem instead
-/// of stopping at the first. Positions always come from the node in question.
+/// of stopping at the first. A problem with a value (its type, its range) is located at the value.
+/// A problem with a block as a whole (a required key missing, keys that exclude each other, an
+/// empty block, a step the provider cannot run) is located at the key that opens the block
+/// (`budget:`), never at the mapping node itself: Yams marks a block mapping at its first entry,
+/// which may be lines below the key and is not what the message is about.
 struct NodeReader {
     let file: String
     let environment: [String: String]
@@ -33,6 +37,8 @@ struct NodeReader {
     /// "did you mean" hint) and missing required keys are reported here.
     struct Fields {
         let node: Node
+        /// Where the block opens: its key (`budget:`) when it has one, else the mapping itself (a
+        /// list item, the file).
         let location: SourceLocation
         private(set) var entries: [String: (key: Node, value: Node)] = [:]
         /// Keys in the order written.
@@ -53,15 +59,30 @@ struct NodeReader {
         func has(_ name: String) -> Bool { entries[name] != nil }
     }
 
-    /// Reads a mapping with the given keys. `context` names the mapping in messages ("song", "the manifest").
+    /// Where the entry `name` of `fields` opens: its key.
+    func opening(_ name: String, in fields: Fields) -> SourceLocation? {
+        fields.keyNode(name).map(location(of:))
+    }
+
+    /// Reads the mapping written under the key `name` of `parent`, if present; problems with the
+    /// block as a whole are located at that key. `context` defaults to `name`.
+    mutating func block(
+        _ name: String, in parent: Fields, _ context: String? = nil, allowed: [String], required: [String] = []
+    ) -> Fields? {
+        guard let node = parent[name] else { return nil }
+        return fields(node, context ?? name, openedAt: opening(name, in: parent), allowed: allowed, required: required)
+    }
+
+    /// Reads a mapping with the given keys. `context` names the mapping in messages ("song", "the
+    /// manifest"); `openedAt` is the key the mapping is written under, if any.
     mutating func fields(
-        _ node: Node, _ context: String, allowed: [String], required: [String] = []
+        _ node: Node, _ context: String, openedAt opening: SourceLocation? = nil, allowed: [String], required: [String] = []
     ) -> Fields? {
         guard case .mapping(let mapping) = node else {
             error("\(context) must be a mapping, found \(describe(node))", at: node)
             return nil
         }
-        var fields = Fields(node: node, location: location(of: node))
+        var fields = Fields(node: node, location: opening ?? location(of: node))
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let scalar) = keyNode else {
                 error("keys of \(context) must be plain names, found \(describe(keyNode))", at: keyNode)

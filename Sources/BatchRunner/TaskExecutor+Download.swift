@@ -76,10 +76,12 @@ extension TaskExecutor {
                 try await fetch(role, of: ref, known: &result, save: { try ledger.recordResult(task.key.hex, result: $0.json) }, to: destination)
             }
             let parent = try self.parent(of: task)
+            // The generation date in the tags: when the work was first reported done.
+            let generated = try ledger.generatedAt(task.key.hex) ?? record.updatedAt
             /// The audio of one item: mp3, WAV when there is one, and the lyric timings of a song
             /// chain. The mp3 and WAV are tagged before they get their names.
             func fileAudio(_ item: ItemRef, _ known: inout StoredResult, stem: String, save: (StoredResult) throws -> Void) async throws {
-                let tags = context.tagging.tags(for: task, itemID: item.id, result: known, generated: record.updatedAt, parent: parent)
+                let tags = context.tagging.tags(for: task, itemID: item.id, result: known, generated: generated, parent: parent)
                 try await fetch(.mp3, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).mp3"), finishing: tagging(tags))
                 if known.fileRoles.contains(.wav) {
                     try await fetch(.wav, of: item, known: &known, save: save, to: folder.appendingPathComponent("\(stem).wav"), finishing: tagging(tags))
@@ -128,7 +130,7 @@ extension TaskExecutor {
                     try await fetch(.stems, to: zip)
                     files.removeAll { $0.path == context.library.relativePath(zip) }
                     do {
-                        let tagging = context.tagging, generated = record.updatedAt
+                        let tagging = context.tagging
                         let tagged = try context.library.extractStems(zip: zip, into: folder) { name, url in
                             self.tag(url, tagging.stemTags(for: task, itemID: itemID, stemFile: name, generated: generated, parent: parent))
                         }

@@ -8,10 +8,9 @@ struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-read every file of the library and compare it with the SHA-256 the ledger recorded.",
         discussion: """
-        A run trusts a file whose size, modification time and inode are unchanged since it was hashed;
-        verify reads every byte. Missing or corrupt files are listed (exit 1). With --repair their
-        tasks go back to 'generated' in the ledger, so they are fetched again without paying: by the
-        next run, or at once when the manifest is given (only downloads, nothing is submitted).
+        A run trusts a file whose size, modification time and inode are unchanged since it was hashed; verify reads every byte. Missing or corrupt files are listed (exit 1).
+
+        With --repair their tasks go back to 'generated' in the ledger, so they are fetched again without paying: by the next run, or at once when the manifest is given (only downloads, nothing is submitted).
         """
     )
 
@@ -93,9 +92,7 @@ struct LedgerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild the ledger from the library's metadata.json files, without a provider call.",
             discussion: """
-            Every task recorded in a folder's metadata.json is taken back with its state, item ids,
-            provider answer and file hashes: nothing paid for is submitted again. A damaged ledger is
-            first set aside as ledger.sqlite.damaged-<time>; tasks an existing ledger knows keep its record.
+            Every task recorded in a folder's metadata.json is taken back with its state, item ids, provider answer and file hashes: nothing paid for is submitted again. A damaged ledger is first set aside as ledger.sqlite.damaged-<time>; tasks an existing ledger knows keep its record.
             """
         )
 

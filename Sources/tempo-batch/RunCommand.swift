@@ -8,39 +8,25 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a manifest: submit what is new or unfinished, wait, and file the results. Resumes by default.",
         discussion: """
-        Every task is recorded in a ledger at <output root>/.tempo-batch/ledger.sqlite. A second run of
-        the same manifest re-polls submitted items, downloads only missing or corrupt files, skips
-        finished tasks and submits only new or unfinished work. A create call whose answer was lost
-        leaves its task 'ambiguous': it is never paid for again unless you pass --resubmit-ambiguous.
+        Every task is recorded in a ledger at <output root>/.tempo-batch/ledger.sqlite. A second run of the same manifest re-polls submitted items, downloads only missing or corrupt files, skips finished tasks and submits only new or unfinished work. A create call whose answer was lost leaves its task 'ambiguous': it is never paid for again unless you pass --resubmit-ambiguous.
 
-        Credentials come from the environment or --credentials FILE (lines like NAME=...), never from
-        the manifest, and are never printed: TEMPOLOR_API_KEY for the Open API, USEAPI_TOKEN for
-        useapi.net (base URL from --base-url or USEAPI_BASE_URL, default https://api.useapi.net).
-        provider: simulator (or --provider simulator) starts the built-in simulator in this process:
-        no key, no network, nothing paid. --simulator does the same for any manifest, speaking its
-        provider's API (e.g. a useapi manifest against the simulator's useapi.net routes).
+        Credentials come from the environment or --credentials FILE (lines like NAME=...), never from the manifest, and are never printed: TEMPOLOR_API_KEY for the Open API, USEAPI_TOKEN for useapi.net (base URL from --base-url or USEAPI_BASE_URL, default https://api.useapi.net).
 
-        One line is printed per state change; a report is written to
-        <output root>/<manifest>/_reports/<timestamp>.md and .json.
+        provider: simulator (or --provider simulator) starts the built-in simulator in this process: no key, no network, nothing paid. --simulator does the same for any manifest, speaking its provider's API (e.g. a useapi manifest against the simulator's useapi.net routes).
 
-        The first SIGINT/SIGTERM stops new submissions and keeps tracking paid-for work for up to
-        --grace seconds; a second one stops at once. The ledger is consistent either way.
+        On a terminal a live area shows tasks by state, credits against the budget, items in flight, downloads and an estimate of the time left, with each state change printed above it. Elsewhere (cron, pipes) one plain line is printed per state change, without control characters. --progress plain always prints lines, --progress none leaves out the state changes, and --quiet prints only the summary and problems (failed, blocked or ambiguous tasks, warnings). Colours appear only on a terminal and never with NO_COLOR set. --log-format json prints one JSON object per event instead (schema/run-events.schema.json).
 
-        Exit codes: 0 all tasks finished · 1 some tasks failed or were blocked · 2 invalid manifest,
-        usage or a refused key · 3 stopped by budget or balance · 4 submissions with unknown outcome
-        need a decision · 75 another run holds the lock · 130/143 interrupted, state saved.
+        Each run writes a report to <output root>/<manifest>/_reports/<timestamp>.md, .json (schema/run-report.schema.json) and .m3u8 (the tracks it filed), and keeps <output root>/<manifest>/playlist.m3u8 of the whole library. Every mp3, WAV and stem is tagged (ID3v2.4, Vorbis comments) before it gets its name.
 
-        --dry-run prints the plan this run would execute, one action per task (submit, resubmit, poll,
-        download, verify, skip, reconcile, ambiguous, failed, blocked, over budget, held) with its
-        reason, computed exactly as run computes it (add --json for scripts); it asks no provider
-        anything, so it needs no key. A resume trusts a
-        library file whose size, modification time and inode are unchanged; `tempo-batch verify`
-        re-reads every byte.
+        The first SIGINT/SIGTERM stops new submissions and keeps tracking paid-for work for up to --grace seconds; a second one stops at once. The ledger is consistent either way.
 
-        A missing ledger over a library that holds paid work is refused: run with --rebuild-ledger
-        (or `tempo-batch ledger rebuild`) to recover every task from the folders' metadata.json
-        without a provider call. A damaged ledger is never changed; the error says how to restore
-        its backup (kept after every run under .tempo-batch/backups/).
+        Exit codes: 0 all tasks finished · 1 some tasks failed or were blocked · 2 invalid manifest, usage or a refused key · 3 stopped by budget or balance · 4 submissions with unknown outcome need a decision · 75 another run holds the lock · 130/143 interrupted, state saved.
+
+        --dry-run prints the plan this run would execute, one action per task (submit, resubmit, poll, download, verify, skip, reconcile, ambiguous, failed, blocked, over budget, held) with its reason, computed exactly as run computes it (add --json for scripts); it asks no provider anything, so it needs no key.
+
+        A resume trusts a library file whose size, modification time and inode are unchanged; `tempo-batch verify` re-reads every byte.
+
+        A missing ledger over a library that holds paid work is refused: run with --rebuild-ledger (or `tempo-batch ledger rebuild`) to recover every task from the folders' metadata.json without a provider call. A damaged ledger is never changed; the error says how to restore its backup (kept after every run under .tempo-batch/backups/).
         """
     )
 

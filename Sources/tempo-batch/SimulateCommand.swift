@@ -6,20 +6,16 @@ struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a local look-alike of the TemPolor Open API and the useapi.net routes for rehearsing manifests offline.",
         discussion: """
-        Every Open API route answers as the contract documents (POST + JSON, the
-        {status, message, request_id, data} envelope, business codes), tasks advance over time,
-        downloads are real audio files behind signed, expiring URLs, and callbacks are sent to
-        loopback callback_url addresses only. Each request is logged on one line; the API key is
-        never printed. GET /_sim/stats answers the call counts as JSON.
+        Every Open API route answers as the contract documents (POST + JSON, the {status, message, request_id, data} envelope, business codes), tasks advance over time, downloads are real audio files behind signed, expiring URLs, and callbacks are sent to loopback callback_url addresses only. Each request is logged on one line; the API key is never printed. GET /_sim/stats answers the call counts as JSON.
 
-        The same server answers the useapi.net TemPolor routes under /v1/tempolor/ (Authorization:
-        Bearer <--useapi-token>), sharing items, balance and faults with the Open API routes.
+        The same server answers the useapi.net TemPolor routes under /v1/tempolor/ (Authorization: Bearer <--useapi-token>), sharing items, balance and faults with the Open API routes.
 
-        Fault profiles: 'none' (default), 'flaky' (about 20% of calls hit: business codes
-        400001/400006/400007, HTTP 500/502/429, dropped connections, lost answers on creates,
-        slow answers; 10% of downloads truncated), or a JSON file such as
-          {"rules": [{"path": "/open-apis/v1/song/generate", "faults": {"lost_answer": 0.2}}],
-           "downloads": {"truncated": 0.1}, "outcomes": {"part_failed": 0.1, "failed": 0.05}}
+        Fault profiles: 'none' (default), 'flaky' (about 20% of calls hit: business codes 400001/400006/400007, HTTP 500/502/429, dropped connections, lost answers on creates, slow answers; 10% of downloads truncated), 'transient' (only faults that provably create nothing: business codes 400001/400006/400007, HTTP 429, slow answers; 10% of downloads truncated), or a JSON file such as:
+
+          {"rules": [{"path": "/open-apis/v1/song/generate",
+                      "faults": {"lost_answer": 0.2}}],
+           "downloads": {"truncated": 0.1},
+           "outcomes": {"part_failed": 0.1, "failed": 0.05}}
         """
     )
 

@@ -21,7 +21,7 @@ struct Status: ParsableCommand {
         do {
             print(json ? try LedgerStatus.json(outputRoot: output, manifest: manifest) : try LedgerStatus.text(outputRoot: output, manifest: manifest))
         } catch {
-            throw ValidationError("\(error)")
+            throw RuntimeError("\(error)")
         }
     }
 }
@@ -43,8 +43,7 @@ struct Balance: AsyncParsableCommand {
             )
             print("balance: \(balance)")
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
+            throw RuntimeError("\(error)")
         }
     }
 }

@@ -14,11 +14,11 @@ struct TempoBatch: AsyncParsableCommand {
           1    some tasks failed or were blocked
           2    invalid manifest or usage
           3    stopped by budget or balance
-          4    submissions with unknown outcome need a decision (run --resubmit-ambiguous)
+          4    submissions with unknown outcome need a decision (--resubmit-ambiguous)
           75   another run holds the lock (cron overlap)
           130  interrupted (SIGINT), state saved; 143 terminated (SIGTERM), state saved
         """,
-        subcommands: [Validate.self, PlanCommand.self, Run.self, Status.self, Verify.self, LedgerCommand.self, Simulate.self, Balance.self]
+        subcommands: [Init.self, Validate.self, PlanCommand.self, Run.self, Status.self, Verify.self, LedgerCommand.self, Simulate.self, Balance.self]
     )
 
     /// Parses and runs like ArgumentParser's own `main()`, but reports usage errors with exit

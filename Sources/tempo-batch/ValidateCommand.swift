@@ -7,7 +7,8 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check manifests and report every problem at once.",
         discussion: """
-        Each problem is printed as file:line:col: error|warning: message on standard error.
+        Each problem is printed on standard error as file:line:col: error|warning: message, in file order; after a manifest's problems comes its summary line on the same stream (file: ok, N tasks; or file: N error(s)), so the two never interleave. Standard output stays empty.
+
         Exits 0 when every manifest is free of errors (warnings allowed), 2 otherwise.
         """
     )
@@ -25,12 +26,15 @@ struct Validate: ParsableCommand {
             ManifestLoading.report(compilation.diagnostics)
             let errors = compilation.diagnostics.filter { $0.severity == .error }.count
             let warnings = compilation.diagnostics.count - errors
+            let summary: String
             if let graph = compilation.graph {
-                print("\(path): ok, \(graph.count) tasks" + (warnings > 0 ? ", \(warnings) warning(s)" : ""))
+                summary = "\(path): ok, \(graph.count) tasks" + (warnings > 0 ? ", \(warnings) warning(s)" : "")
             } else {
                 failed = true
-                print("\(path): \(errors) error(s)" + (warnings > 0 ? ", \(warnings) warning(s)" : ""))
+                summary = "\(path): \(errors) error(s)" + (warnings > 0 ? ", \(warnings) warning(s)" : "")
             }
+            // After the manifest's diagnostics, on the same unbuffered stream, so they never interleave.
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
         if failed { throw ExitCode(ExitCodes.invalid) }
     }

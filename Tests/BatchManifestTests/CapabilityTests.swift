@@ -22,20 +22,20 @@ struct CapabilityTests {
           - name: a
             song: { prompt: x }
             extend: [{ start_time: 30 }]
-        """, line: 5, column: 13, message: "job 'a' extends, but provider useapi has no extend route"),
+        """, line: 5, column: 5, message: "job 'a' extends, but provider useapi has no extend route"),
         Case(name: "lyrics generation", yaml: """
         version: 1
         jobs:
           - name: a
             lyrics: { prompt: a ballad }
             song: { prompt: x }
-        """, line: 4, column: 13, message: "job 'a' generates lyrics, but provider useapi has no lyrics route"),
+        """, line: 4, column: 5, message: "job 'a' generates lyrics, but provider useapi has no lyrics route"),
         Case(name: "stems of an outside file", yaml: """
         version: 1
         jobs:
           - name: a
             stems: { url: "https://cdn.example.com/a.mp3" }
-        """, line: 4, column: 19, message: "job 'a' splits an existing file, but provider useapi only splits its own generations"),
+        """, line: 4, column: 5, message: "job 'a' splits an existing file, but provider useapi only splits its own generations"),
         Case(name: "voice id", yaml: """
         version: 1
         jobs:

@@ -22,7 +22,7 @@ struct ExpansionLimitTests {
         let diagnostic = compilation.diagnostics.first { $0.message.contains("expands to") }
         #expect(diagnostic?.message.contains("100 × 100 × 100 × 100 = 100,000,000 combinations") == true, "\(compilation.diagnostics)")
         #expect(diagnostic?.message.contains("limits.max_tasks") == true)
-        #expect(diagnostic?.location == SourceLocation(file: "test.yaml", line: 5, column: 15))
+        #expect(diagnostic?.location == SourceLocation(file: "test.yaml", line: 5, column: 5))
     }
 
     @Test func theLimitCountsStepsVariantsAndEveryJob() {

@@ -78,7 +78,7 @@ struct InvalidManifestTests {
           - name: a
             song:
               model: TemPolor v3.5
-        """, line: 5, column: 7, message: "job 'a' song is missing the required key 'prompt'"),
+        """, line: 4, column: 5, message: "job 'a' song is missing the required key 'prompt'"),
         InvalidCase(name: "missing job name", yaml: """
         version: 1
         jobs:
@@ -99,7 +99,7 @@ struct InvalidManifestTests {
             song: { prompt: "x {style}" }
             matrix:
               style: []
-        """, line: 6, column: 14, message: "job 'a' matrix.style is an empty list"),
+        """, line: 6, column: 7, message: "job 'a' matrix.style is an empty list"),
         InvalidCase(name: "matrix that is a list", yaml: """
         version: 1
         jobs:
@@ -319,7 +319,7 @@ struct InvalidManifestTests {
         jobs:
           - name: a
             lyrics: { prompt: "a ballad" }
-        """, line: 4, column: 13, message: "job 'a' generates lyrics but has no song to feed them to; add a song for them to feed"),
+        """, line: 4, column: 5, message: "job 'a' generates lyrics but has no song to feed them to; add a song for them to feed"),
         InvalidCase(name: "generated lyrics and written lyrics", yaml: """
         version: 1
         jobs:
@@ -327,14 +327,14 @@ struct InvalidManifestTests {
             lyrics:
               prompt: "a ballad"
             song: { prompt: x, lyrics: "[verse] hi" }
-        """, line: 5, column: 7, message: "job 'a' both writes song.lyrics and generates lyrics; keep one of them"),
+        """, line: 4, column: 5, message: "job 'a' both writes song.lyrics and generates lyrics; keep one of them"),
         InvalidCase(name: "extend without audio", yaml: """
         version: 1
         jobs:
           - name: a
             stems: { url: "https://cdn.example.com/a.mp3" }
             extend: [{ start_time: 30 }]
-        """, line: 5, column: 13, message: "job 'a' extends, but has no song or instrumental to extend"),
+        """, line: 5, column: 5, message: "job 'a' extends, but has no song or instrumental to extend"),
         InvalidCase(name: "instrumental extend with lyrics", yaml: """
         version: 1
         jobs:
@@ -349,14 +349,14 @@ struct InvalidManifestTests {
         jobs:
           - name: a
             stems: true
-        """, line: 4, column: 12, message: "job 'a' asks for stems: true but makes no audio to split"),
+        """, line: 4, column: 5, message: "job 'a' asks for stems: true but makes no audio to split"),
         InvalidCase(name: "stems url on a song job", yaml: """
         version: 1
         jobs:
           - name: a
             song: { prompt: x }
             stems: { url: "https://cdn.example.com/a.mp3" }
-        """, line: 5, column: 19, message: "job 'a' makes its own audio, so stems: {url} would split an unrelated file"),
+        """, line: 5, column: 5, message: "job 'a' makes its own audio, so stems: {url} would split an unrelated file"),
         InvalidCase(name: "stems of the wrong type", yaml: """
         version: 1
         jobs:
@@ -373,7 +373,7 @@ struct InvalidManifestTests {
         InvalidCase(name: "empty jobs list", yaml: """
         version: 1
         jobs: []
-        """, line: 2, column: 7, message: "jobs must list at least one job"),
+        """, line: 2, column: 1, message: "jobs must list at least one job"),
         InvalidCase(name: "jobs as a mapping", yaml: """
         version: 1
         jobs:
@@ -435,7 +435,7 @@ struct InvalidManifestTests {
           - name: a
             song: { prompt: x }
             extend: [{ start_time: 30 }]
-        """, line: 6, column: 13, message: "job 'a' extends, but provider useapi has no extend route"),
+        """, line: 6, column: 5, message: "job 'a' extends, but provider useapi has no extend route"),
         InvalidCase(name: "reserved job name", yaml: """
         version: 1
         jobs:

@@ -55,7 +55,7 @@ struct TagReadBackTests {
                 #expect(reading.text("TPE1") == ["Night Shift"], "\(name)")
                 #expect(reading.text("TALB") == ["tagged Synth-pop"], "\(name)")
                 #expect(reading.text("TRCK") == ["1/2"], "\(name)")
-                #expect(reading.text("TDRC") == [TrackTagging.day(song.updatedAt)], "\(name)")
+                #expect(reading.text("TDRC") == [TrackTagging.day(try #require(try ledger.generatedAt(song.key)))], "\(name)")
                 #expect(reading.text("TCON") == ["Synth-pop"], "\(name)")
                 #expect(reading.text("COMM::eng") == ["Bright Synth-pop song about neon rain. Night drive."], "\(name)")
                 #expect(reading.text("USLT::eng") == [try #require(songResult.lyrics)], "\(name)")

@@ -16,8 +16,8 @@ struct CommandLineTests {
             .filter { $0.hasSuffix(".yaml") }.map { "manifests/\($0)" }
         let result = try BinaryRunner.run(["validate"] + examples)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.split(separator: "\n").count == examples.count)
-        #expect(result.stdout.contains("ok,"))
+        #expect(result.stderr.split(separator: "\n").filter { $0.contains(": ok, ") }.count == examples.count)
+        #expect(result.stdout.isEmpty)
     }
 
     @Test func validateReportsEveryErrorWithExitCode2() throws {
@@ -32,7 +32,49 @@ struct CommandLineTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(file.path):4:21: error: job 'a' song.prompt uses '{mood}'"))
         #expect(result.stderr.contains("\(file.path):5:15: error: job 'a' variants must be a whole number"))
-        #expect(result.stdout.contains("2 error(s)"))
+        #expect(result.stderr.contains("2 error(s)"))
+    }
+
+    @Test func validatePrintsEachSummaryAfterItsDiagnosticsOnTheSameStream() throws {
+        let bad = try temporaryManifest("""
+        version: 1
+        jobs:
+          - name: a
+            song: { prompt: "{mood}" }
+            variants: many
+        """)
+        let warned = try temporaryManifest("""
+        version: 1
+        jobs:
+          - name: b
+            song: { prompt: x, model: TemPolor v9 }
+        """)
+        let result = try BinaryRunner.run(["validate", bad.path, warned.path])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty, "\(result.stdout)")
+        // Each manifest's diagnostics, then its summary: one stream, in order.
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        try #require(lines.count == 5, "\(result.stderr)")
+        #expect(lines[0].hasPrefix("\(bad.path):4:21: error: "))
+        #expect(lines[1].hasPrefix("\(bad.path):5:15: error: "))
+        #expect(lines[2] == "\(bad.path): 2 error(s)")
+        #expect(lines[3].hasPrefix("\(warned.path):4:31: warning: "))
+        #expect(lines[4] == "\(warned.path): ok, 1 tasks, 1 warning(s)")
+    }
+
+    @Test(arguments: [
+        (["status", "--output", "/nonexistent/tempo-batch-library"], [String: String](), "no ledger at"),
+        (["balance"], ["TEMPOLOR_API_KEY": ""], "no API key"),
+        (["balance", "--credentials", "/nonexistent/credentials"], ["TEMPOLOR_API_KEY": ""], "cannot read the credentials file"),
+        (["balance", "--base-url", "http://127.0.0.1:9"], ["TEMPOLOR_API_KEY": "Tempo-refused"], "cannot read the balance"),
+    ])
+    func runtimeErrorsOfStatusAndBalancePrintNoUsage(arguments: [String], environment: [String: String], message: String) throws {
+        let result = try BinaryRunner.run(arguments, environment: environment)
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stderr.lowercased().contains("usage"), "\(result.stderr)")
+        #expect(!result.stdout.lowercased().contains("usage"), "\(result.stdout)")
     }
 
     @Test func aProviderOverrideRefusesWhatThatProviderCannotDo() throws {
@@ -40,7 +82,7 @@ struct CommandLineTests {
         #expect(ok.status == 0)
         let refused = try BinaryRunner.run(["validate", "--provider", "useapi", "manifests/demo.yaml"])
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("manifests/demo.yaml:21:7: error: job 'owl-waltz' extends, but provider useapi has no extend route"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("manifests/demo.yaml:20:5: error: job 'owl-waltz' extends, but provider useapi has no extend route"), "\(refused.stderr)")
         let plan = try BinaryRunner.run(["plan", "--provider", "useapi", "manifests/demo.yaml"])
         #expect(plan.status == 2)
         #expect(plan.stderr.contains("no extend route"))
@@ -84,7 +126,7 @@ struct CommandLineTests {
         let file = try temporaryManifest("version: 1\njobs: []\n")
         let result = try BinaryRunner.run(["plan", file.path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains(":2:7: error: jobs must list at least one job"))
+        #expect(result.stderr.contains(":2:1: error: jobs must list at least one job"))
     }
 
     @Test(arguments: [["plan"], ["validate"], ["plan", "x.yaml", "--bogus"], ["nonsense"]])

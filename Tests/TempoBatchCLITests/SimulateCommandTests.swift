@@ -34,7 +34,7 @@ struct SimulateCommandTests {
             return text
         }
 
-        func waitFor(_ needle: String, timeout: Duration = .seconds(20)) async throws -> String {
+        func waitFor(_ needle: String, timeout: Duration = .seconds(60)) async throws -> String {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
                 if text.contains(needle) { return text }
