@@ -24,13 +24,19 @@ struct OutputLibrary: Sendable {
         try PartFile.writeText(text, to: url)
     }
 
-    /// Removes what an interrupted write left in a folder (and its `stems/`): `*.part` files and
-    /// stems archives. Only called while the run holds the lock, for folders it will write into.
+    /// What an interrupted write leaves: `*.part` files, stems archives, and the tagger's
+    /// hidden copies (`.song.mp3.part.tagging-<uuid>`).
+    static func isLeftover(_ name: String) -> Bool {
+        name.hasSuffix(".part") || (name.hasPrefix(".stems-") && name.hasSuffix(".zip")) || (name.hasPrefix(".") && name.contains(".tagging-"))
+    }
+
+    /// Removes what an interrupted write left in a folder (and its `stems/`): `*.part` files,
+    /// stems archives and half-tagged copies. Only called while the run holds the lock, for folders it will write into.
     func removeLeftovers(in relative: String) -> [String] {
         var removed: [String] = []
         for folder in [self.folder(relative), self.folder(relative).appendingPathComponent("stems", isDirectory: true)] {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
-            for name in names where name.hasSuffix(".part") || (name.hasPrefix(".stems-") && name.hasSuffix(".zip")) {
+            for name in names where Self.isLeftover(name) {
                 let url = folder.appendingPathComponent(name)
                 if (try? FileManager.default.removeItem(at: url)) != nil { removed.append(relativePath(url)) }
             }

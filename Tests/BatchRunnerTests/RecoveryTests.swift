@@ -118,9 +118,10 @@ struct RecoveryTests {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(FailureTests.songs(1))
             #expect(await sim.run(path).exitCode == 0)
-            // What a SIGKILL leaves mid-download, mid-metadata, mid-stems and mid-backup.
+            // What a SIGKILL leaves mid-download, mid-tagging, mid-metadata, mid-stems and mid-backup.
             let folder = sim.library.appendingPathComponent("f/s/1-v1")
             let strays = [folder.appendingPathComponent("song.mp3.part"), folder.appendingPathComponent("metadata.json.part"),
+                          folder.appendingPathComponent(".song.mp3.part.tagging-0A1B2C3D-0000-4000-8000-000000000000"),
                           folder.appendingPathComponent(".stems-0123456789ab.zip"), folder.appendingPathComponent("stems/vocals.flac.part"),
                           LedgerFiles(root: sim.library).backups.appendingPathComponent("ledger-00000009.sqlite.part")]
             for stray in strays {
@@ -129,7 +130,7 @@ struct RecoveryTests {
             }
             let log = OutputLog()
             #expect(await sim.run(path, log: log).exitCode == 0)
-            #expect(log.text.contains("removed 4 file(s) an interrupted write left"), "\(log.text)")
+            #expect(log.text.contains("removed 5 file(s) an interrupted write left"), "\(log.text)")
             #expect(strays.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
             #expect(await sim.simulator.acceptedCreates == 1)
         }

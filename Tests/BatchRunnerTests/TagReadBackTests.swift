@@ -94,6 +94,9 @@ struct TagReadBackTests {
                 #expect(flac.values("ARTIST") == ["Night Shift"])
                 #expect(flac.values("ALBUM") == ["tagged Synth-pop"])
                 #expect(flac.values("GENRE") == ["Synth-pop"])
+                #expect(flac.values("DATE") == [TrackTagging.day(try #require(try ledger.generatedAt(stems.key)))])
+                #expect(flac.values("COMMENT") == ["Bright Synth-pop song about neon rain. Night drive."])
+                #expect(flac.values("MODEL") == ["TemPolor v3.5"])
                 #expect(flac.values("PROVIDER") == ["tempolor"])
             }
 
