@@ -23,6 +23,8 @@ public struct RunEvent: Sendable, Equatable {
         case info
         /// Something the user should know about the next morning (shown with `--quiet`).
         case warning
+        /// Something that stops the run or a task, e.g. an error in the manifest (shown with `--quiet`).
+        case error
     }
 
     public struct Start: Sendable, Equatable, Codable {
@@ -66,6 +68,12 @@ public struct RunEvent: Sendable, Equatable {
         public var exitCode: Int32
         public var summary: String
         public var report: String?
+
+        public init(exitCode: Int32, summary: String, report: String?) {
+            self.exitCode = exitCode
+            self.summary = summary
+            self.report = report
+        }
     }
 
     public var kind: Kind
@@ -96,7 +104,7 @@ public struct RunEvent: Sendable, Equatable {
     /// Shown with `--quiet`: warnings, tasks that failed, were blocked or became ambiguous, and the summary.
     public var isProblemOrSummary: Bool {
         switch kind {
-        case .note(_, let level): level == .warning
+        case .note(_, let level): level != .info
         case .transition(let change): change.isProblem
         case .finished: true
         default: false

@@ -30,7 +30,7 @@ public enum TempoBatchRun {
     ) async -> RunResult {
         let compilation = Providers.compile(path, environment: environment.variables, provider: options.provider)
         for diagnostic in compilation.diagnostics {
-            environment.warn(diagnostic.description)
+            environment.events(.note(diagnostic.description, diagnostic.severity == .error ? .error : .warning))
         }
         guard let manifest = compilation.manifest, let graph = compilation.graph else {
             return RunResult(exitCode: Runner.ExitCode.invalid, message: "the manifest has errors")

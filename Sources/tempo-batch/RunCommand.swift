@@ -117,7 +117,7 @@ struct Run: AsyncParsableCommand {
             : RunOutput.renderer(progress: progress, format: logFormat, quiet: quiet, environment: variables)
         let environment = RunEnvironment(variables: variables, events: { renderer.handle($0) }, handleSignals: true)
         let result = await TempoBatchRun.run(manifest: manifest, options: options, environment: environment)
-        renderer.finish()
+        renderer.finish(exitCode: result.exitCode, message: result.message)
         if let message = result.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

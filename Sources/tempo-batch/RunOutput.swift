@@ -26,8 +26,9 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
 /// Renders a run's events on standard output in the chosen way.
 protocol EventRenderer: Sendable {
     func handle(_ event: RunEvent)
-    /// Called once after the run (clears a live area, shows the cursor).
-    func finish()
+    /// Called once after the run (clears a live area, shows the cursor), with its exit code
+    /// and the message of a run that stopped before its plan (also printed on standard error).
+    func finish(exitCode: Int32, message: String?)
 }
 
 enum RunOutput {
@@ -72,7 +73,7 @@ enum Terminal {
             if change.to == "failed" || change.to == "blocked" { return .red }
             if change.to == "ambiguous" { return .yellow }
             return change.to == "downloaded" ? .green : nil
-        case .note(_, let level): return level == .warning ? .yellow : nil
+        case .note(_, let level): return level == .error ? .red : (level == .warning ? .yellow : nil)
         case .finished(let finish): return finish.exitCode == 0 ? .bold : .red
         default: return nil
         }
@@ -93,19 +94,31 @@ struct PlainLines: EventRenderer {
         Terminal.write(Terminal.paint(line, Terminal.colour(of: event), enabled: colour) + "\n")
     }
 
-    func finish() {}
+    func finish(exitCode: Int32, message: String?) {}
 }
 
-/// One JSON object per line (NDJSON); fields in `schema/run-events.schema.json`.
-struct JSONLines: EventRenderer {
+/// One JSON object per line (NDJSON); fields in `schema/run-events.schema.json`. The last
+/// line is always a `finished` event, also for a run refused before its plan (a lock, a
+/// damaged ledger, an invalid manifest).
+final class JSONLines: EventRenderer, @unchecked Sendable {
     let quiet: Bool
+    private let lock = NSLock()
+    private var finished = false
+
+    init(quiet: Bool) { self.quiet = quiet }
 
     func handle(_ event: RunEvent) {
         if quiet, !event.isProblemOrSummary { return }
-        Terminal.write(Self.json(event) + "\n")
+        lock.withLock {
+            if case .finished = event.kind { finished = true }
+            Terminal.write(Self.json(event) + "\n")
+        }
     }
 
-    func finish() {}
+    func finish(exitCode: Int32, message: String?) {
+        guard !lock.withLock({ finished }) else { return }
+        handle(RunEvent(.finished(RunEvent.Finish(exitCode: exitCode, summary: message ?? "stopped before the plan", report: nil))))
+    }
 
     static func json(_ event: RunEvent, now: Date = Date()) -> String {
         var object: [String: Any] = ["time": timestamp(event.time ?? now)]
@@ -241,7 +254,7 @@ final class LiveArea: EventRenderer, @unchecked Sendable {
         redrawLocked(now: now, lines: lines, force: !lines.isEmpty)
     }
 
-    func finish() {
+    func finish(exitCode: Int32, message: String?) {
         ticker?.cancel()
         lock.lock()
         defer { lock.unlock() }

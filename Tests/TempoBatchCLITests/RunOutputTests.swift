@@ -92,6 +92,16 @@ struct RunOutputTests {
         #expect((object["states"] as? [String: Int])?["downloaded"] == Self.tasks)
         #expect((object["runs"] as? [[String: Any]])?.first?["exit_code"] as? Int == 0)
         #expect((object["problems"] as? [Any])?.isEmpty == true)
+
+        // A run refused before its plan still ends with a finished event (and says why on stderr).
+        try "version: 1\njobs: []\n".write(to: scratch.folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let refused = try BinaryRunner.run(["run", "bad.yaml", "--simulator", "--output", "out", "--log-format", "json"], in: scratch.folder)
+        #expect(refused.status == 2)
+        let last = try #require(refused.stdout.split(separator: "\n").last.map(String.init))
+        let end = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect(end["event"] as? String == "finished")
+        #expect(end["exit_code"] as? Int == 2)
+        #expect(refused.stdout.contains("\"level\":\"error\""), "the manifest's errors are error-level notes")
     }
 
     @Test func offATerminalTheLinesArePlainAndQuietIsOneLine() throws {
