@@ -107,8 +107,14 @@ struct RunOutputTests {
     @Test func offATerminalTheLinesArePlainAndQuietIsOneLine() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        // stdout and stderr are files here, as under cron.
-        let plain = try BinaryRunner.run(scratch.run, environment: ["TERM": "xterm-256color"], in: scratch.folder)
+        // stdout and stderr are files here, as under cron; a colour terminal type and no NO_COLOR
+        // (the test runner's own NO_COLOR, if any, must not hide escape codes).
+        var variables = ProcessInfo.processInfo.environment
+        variables["TERM"] = "xterm-256color"
+        variables["NO_COLOR"] = nil
+        let output = try ExternalProgram.run(BinaryRunner.productsFolder.appendingPathComponent("tempo-batch"), scratch.run,
+                                             environment: variables, directory: scratch.folder)
+        let plain = BinaryRunner.Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
         #expect(plain.status == 0, "\(plain.stderr)")
         for text in [plain.stdout, plain.stderr] {
             #expect(!text.contains("\u{1B}"), "an escape sequence in: \(text)")
