@@ -573,6 +573,20 @@ public struct Ledger: Sendable {
         try writer.read { db in try FileRecord.filter(Column("taskKey") == key).order(Column("path")).fetchAll(db) }
     }
 
+    /// Credits committed since `start` (by every manifest, or one): each create call that was
+    /// answered with an item (`submitting → submitted`) or may have been paid
+    /// (`submitting → ambiguous`), at its task's price. Creates that provably made nothing are
+    /// not counted; a lost create that was later sent again counts twice (it may have been paid).
+    public func creditsCommitted(since start: Date, manifest: String? = nil) throws -> Double {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(task.cost), 0) FROM event JOIN task ON task.key = event.taskKey
+                WHERE event.fromState = 'submitting' AND event.toState IN ('submitted', 'ambiguous') AND event.at >= ?
+                """ + (manifest == nil ? "" : " AND task.manifest = ?"),
+                arguments: manifest.map { [start, $0] } ?? [start]) ?? 0
+        }
+    }
+
     /// When the provider first reported the task's work done (its first event into
     /// `succeeded` or `part_failed`): the generation date, which later repairs do not move.
     public func generatedAt(_ key: String) throws -> Date? {

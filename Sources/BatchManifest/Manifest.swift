@@ -65,8 +65,18 @@ public struct RetryPolicy: Sendable, Equatable {
     public static let attemptLimits = 1...100
 }
 
+/// `budget: { max_credits, per: run | day | week | month, timezone }`.
 public struct Budget: Sendable, Equatable, Codable {
     public var maxCredits: Double
+    public var per: BudgetPeriod
+    /// IANA time zone of the windows (nil: the machine's).
+    public var timeZone: String?
+
+    public init(maxCredits: Double, per: BudgetPeriod = .run, timeZone: String? = nil) {
+        self.maxCredits = maxCredits
+        self.per = per
+        self.timeZone = timeZone
+    }
 }
 
 public struct OutputSettings: Sendable {

@@ -66,11 +66,12 @@ struct ManifestConverter {
         let jobs = convertJobs(document)
         let outputPath = convertOutputPath(document.outputPath, jobs: jobs, manifestLocation: document.location)
         let tags = convertTags(document.tags, jobs: jobs)
+        let budget = convertBudget(document)
 
         guard diagnostics[errorsBefore...].allSatisfy({ $0.severity != .error }), let outputPath else { return nil }
         var manifest = Manifest(
             file: file, name: name.value, provider: provider, concurrency: concurrency, retry: retry,
-            budget: document.budget.map { Budget(maxCredits: $0.value) },
+            budget: budget,
             output: OutputSettings(root: outputRoot, path: outputPath),
             pricing: pricing, providerOptions: providerOptions, jobs: jobs.map(\.job)
         )
@@ -181,6 +182,30 @@ struct ManifestConverter {
             }
         }
         return result
+    }
+
+    // MARK: Budget
+
+    private mutating func convertBudget(_ document: ManifestDocument) -> Budget? {
+        guard let credits = document.budget else { return nil }
+        var budget = Budget(maxCredits: credits.value)
+        if let written = document.budgetPer {
+            if let per = BudgetPeriod(rawValue: written.value) {
+                budget.per = per
+            } else {
+                let known = BudgetPeriod.allCases.map(\.rawValue)
+                error("budget.per must be one of \(known.joined(separator: ", ")), found '\(written.value)'\(Suggestion.hint(for: written.value, in: known))", at: written.location)
+            }
+        }
+        if let zone = document.budgetTimeZone {
+            if TimeZone(identifier: zone.value) == nil {
+                error("budget.timezone '\(zone.value)' is not a time zone name (like UTC or Europe/Berlin)", at: zone.location)
+            } else if budget.per == .run {
+                warning("budget.timezone has no effect on a budget per run; add per: day, week or month", at: zone.location)
+            }
+            budget.timeZone = zone.value
+        }
+        return budget
     }
 
     // MARK: Tags

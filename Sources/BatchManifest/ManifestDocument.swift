@@ -9,6 +9,9 @@ struct ManifestDocument {
     var concurrency: (tasks: Located<Int>?, downloads: Located<Int>?) = (nil, nil)
     var retry: (attempts: Located<Int>?, initial: Located<String>?, max: Located<String>?) = (nil, nil, nil)
     var budget: Located<Double>?
+    /// `budget.per` and `budget.timezone`.
+    var budgetPer: Located<String>?
+    var budgetTimeZone: Located<String>?
     /// useapi.net options: which linked account, and how many jobs it runs at once.
     var useapiLocation: SourceLocation?
     var useapiUserID: Located<String>?

@@ -24,6 +24,7 @@ struct ManifestReader {
     static let limitsKeys = ["max_tasks"]
     static let ambiguityKeys = ["on_ambiguous", "balance_check"]
     static let tagsKeys = ["artist", "album", "genre"]
+    static let budgetKeys = ["max_credits", "per", "timezone"]
 
     mutating func read(_ root: Node) -> ManifestDocument? {
         guard let top = nodes.fields(root, "the manifest", allowed: Self.topLevelKeys, required: ["version", "jobs"]) else {
@@ -45,8 +46,10 @@ struct ManifestReader {
             document.retry.initial = fields["initial"].flatMap { nodes.string($0, "retry.initial") }
             document.retry.max = fields["max"].flatMap { nodes.string($0, "retry.max") }
         }
-        if let fields = nodes.block("budget", in: top, allowed: ["max_credits"], required: ["max_credits"]) {
+        if let fields = nodes.block("budget", in: top, allowed: Self.budgetKeys, required: ["max_credits"]) {
             document.budget = fields["max_credits"].flatMap { nodes.number($0, "budget.max_credits") }
+            document.budgetPer = fields["per"].flatMap { nodes.string($0, "budget.per") }
+            document.budgetTimeZone = fields["timezone"].flatMap { nodes.nonEmptyString($0, "budget.timezone") }
         }
         if let fields = nodes.block("output", in: top, allowed: Self.outputKeys) {
             document.outputRoot = fields["root"].flatMap { nodes.nonEmptyString($0, "output.root") }

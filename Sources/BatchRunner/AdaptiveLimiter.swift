@@ -77,6 +77,8 @@ public enum StopReason: Sendable, Equatable {
     case balance(String)
     case fatal(String)
     case signal(Int32)
+    /// `--until` / `--for`: nothing new is submitted past the deadline.
+    case deadline(String)
 }
 
 /// Run-wide decisions shared by every task: whether new submissions may start, and how many

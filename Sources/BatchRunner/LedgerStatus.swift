@@ -1,6 +1,6 @@
 import BatchLedger
-import BatchManifest
-import Foundation
+public import BatchManifest
+public import Foundation
 
 /// `tempo-batch status`: what the ledger under an output root knows.
 public enum LedgerStatus {
@@ -15,12 +15,24 @@ public enum LedgerStatus {
         return (path, try Ledger.openExisting(at: path))
     }
 
-    public static func text(outputRoot: String, manifest: String?) throws -> String {
+    /// Credits committed today, this week and this month (the machine's time zone).
+    private static func credits(_ ledger: Ledger, manifest: String?, now: Date) throws -> [(BudgetPeriod, Double)] {
+        try [BudgetPeriod.day, .week, .month].map { period in
+            let start = Budget(maxCredits: 0, per: period).windowStart(containing: now) ?? now
+            return (period, try ledger.creditsCommitted(since: start, manifest: manifest))
+        }
+    }
+
+    public static func text(
+        outputRoot: String, manifest: String?, budgets: [(manifest: String, standing: BudgetStanding)] = [], now: Date = Date()
+    ) throws -> String {
         let (path, ledger) = try open(outputRoot)
         let tasks = try ledger.allTasks(manifest: manifest)
         var lines = ["Ledger \(path): \(tasks.count) task(s)" + (manifest.map { " of \($0)" } ?? "")]
         let counts = Dictionary(grouping: tasks, by: \.state).mapValues(\.count)
         lines.append("  " + TaskState.allCases.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }.joined(separator: ", "))
+        lines.append("  credits committed: " + (try credits(ledger, manifest: manifest, now: now)).map { "\($1.plainText) \($0.current)" }.joined(separator: " · "))
+        for (name, standing) in budgets { lines.append("  \(name): \(standing.summary)") }
         for (title, states) in [("Ambiguous (may have been paid for; run --resubmit-ambiguous to pay again)", [TaskState.ambiguous, .submitting]),
                                 ("Failed or blocked", [.failed, .blocked])] {
             let matching = tasks.filter { states.contains($0.state) }
@@ -43,8 +55,13 @@ public enum LedgerStatus {
     /// `status --json`: the same facts for scripts. Fields: `ledger`, `manifest`, `tasks`,
     /// `states` (count by state), `ambiguous` and `problems` (task objects: `key`, `manifest`,
     /// `job`, `kind`, `folder`, `state`, `item_id`, `error`), `runs` (the last five: `id`,
-    /// `manifest`, `started_at`, `finished_at`, `exit_code`, `credits_spent`, `report`).
-    public static func json(outputRoot: String, manifest: String?) throws -> String {
+    /// `manifest`, `started_at`, `finished_at`, `exit_code`, `credits_spent`, `report`),
+    /// `credits_committed` (`day`, `week`, `month`: the current calendar windows) and `budgets`
+    /// of the manifests named (`manifest`, `max_credits`, `per`, `timezone`, `window_start`,
+    /// `spent`, `left`).
+    public static func json(
+        outputRoot: String, manifest: String?, budgets: [(manifest: String, standing: BudgetStanding)] = [], now: Date = Date()
+    ) throws -> String {
         let (path, ledger) = try open(outputRoot)
         let tasks = try ledger.allTasks(manifest: manifest)
         func task(_ record: TaskRecord) -> [String: Any] {
@@ -62,6 +79,12 @@ public enum LedgerStatus {
             "ambiguous": tasks.filter { $0.state == .ambiguous || $0.state == .submitting }.map(task),
             "problems": tasks.filter { $0.state == .failed || $0.state == .blocked }.map(task),
             "runs": runs,
+            "credits_committed": Dictionary(uniqueKeysWithValues: try credits(ledger, manifest: manifest, now: now).map { ($0.0.rawValue, $0.1) }),
+            "budgets": budgets.map { name, standing -> [String: Any] in
+                ["manifest": name, "max_credits": standing.budget.maxCredits, "per": standing.budget.per.rawValue,
+                 "timezone": standing.budget.per == .run ? NSNull() : standing.budget.calendarTimeZone,
+                 "window_start": standing.windowStart.map(RunReport.stamp) ?? NSNull(), "spent": standing.spent, "left": standing.left]
+            },
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
         return String(decoding: data, as: UTF8.self)

@@ -23,10 +23,13 @@ enum RunSummary {
         var downloadFailures: [RunReport.TaskLine] = [], partial: [RunReport.TaskLine] = []
         var files: [String] = []
         var unfinished = 0
+        // Paid for, not yet filed: submitted, running, or generated but not downloaded.
+        var paidUnfinished: Set<String> = []
         for task in graph.tasks {
             let record = records[task.key.hex]
             let state = record?.state ?? .pending
             counts[state.rawValue, default: 0] += 1
+            if state == .submitted || state == .running || state == .succeeded || state == .partFailed { paidUnfinished.insert(task.key.hex) }
             func line(_ reason: String) -> RunReport.TaskLine {
                 RunReport.TaskLine(key: task.key.hex, job: task.job, kind: task.kind.rawValue, output: task.output, reason: reason)
             }
@@ -53,8 +56,19 @@ enum RunSummary {
             }
         }
         let submitted = (try? ledger.submissions(inRun: run)) ?? 0
-        let (code, outcome) = exitCode(stop: stop, ambiguous: !ambiguous.isEmpty,
+        var (code, outcome) = exitCode(stop: stop, ambiguous: !ambiguous.isEmpty,
                                        failed: unreadable || !failures.isEmpty || !downloadFailures.isEmpty || !notRun.isEmpty || unfinished > 0)
+        if case .deadline(let when)? = stop, code == Runner.ExitCode.tasksFailed || code == Runner.ExitCode.success {
+            // Past the deadline, work never started is left for the next run, not a failure.
+            let left = Set(notRun.map(\.key)).subtracting(paidUnfinished).count
+            if !paidUnfinished.isEmpty {
+                (code, outcome) = (Runner.ExitCode.deadline, "stopped at the deadline (\(when)): \(paidUnfinished.count) paid task(s) not yet filed, \(left) left for the next run")
+            } else if unreadable || !failures.isEmpty || !downloadFailures.isEmpty {
+                (code, outcome) = (Runner.ExitCode.tasksFailed, "stopped at the deadline (\(when)); some tasks failed or were blocked")
+            } else {
+                (code, outcome) = (Runner.ExitCode.success, left > 0 ? "stopped at the deadline (\(when)): everything started finished; \(left) task(s) left for the next run" : "all tasks finished")
+            }
+        }
         return RunReport(
             manifest: manifest.name, file: manifest.file, provider: provider, run: run, startedAt: started, finishedAt: finished,
             exitCode: code, outcome: outcome, counts: counts, submitted: max(0, submitted),

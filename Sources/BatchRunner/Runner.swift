@@ -23,6 +23,12 @@ public struct RunOptions: Sendable {
     public var downloadOnly = false
     /// What to do when the ledger is missing but the library holds paid work.
     public var missingLedger: MissingLedger = .refuse
+    /// `--until` / `--for`: past this moment nothing new is submitted; paid-for work is tracked
+    /// and filed for up to `grace`, then the run stops.
+    public var deadline: Date?
+    /// A budget for every manifest under the output root together (`--budget-credits`,
+    /// `--budget-per`), beside the manifest's own.
+    public var budget: Budget?
     public var credentialsFile: String?
     /// Between status checks; default 5 s, or 100 ms against the embedded simulator.
     public var pollInterval: Duration?
@@ -116,6 +122,8 @@ public enum Runner {
         public static let invalid: Int32 = 2
         public static let budget: Int32 = 3
         public static let ambiguous: Int32 = 4
+        /// Stopped at `--until`/`--for` with paid-for work not yet filed (the next run tracks it).
+        public static let deadline: Int32 = 5
         public static let locked: Int32 = 75
     }
 
@@ -174,11 +182,16 @@ public enum Runner {
         }
         // The balance proof: read before the first create; earlier ambiguity is judged now.
         let balanceProof = manifest.ambiguity.balanceCheck ? await startBalanceProof(provider: provider, ledger: ledger, run: runID, output: environment.warn) : false
+        // What the budgets' windows have spent before this run, from the ledger.
+        let standings: [BudgetStanding]
         do {
-            (plan, records) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
+            standings = try budgetStandings(manifest, options: options, ledger: ledger, now: started)
+            (plan, records) = try RunPlan.make(manifest, graph, ledger: ledger, root: root,
+                                               options: planOptions(manifest, provider: provider, options: options, budget: limit(standings)))
         } catch {
             return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
         }
+        for standing in standings where standing.budget.per != .run { environment.output(standing.summary) }
 
         // Paid work of an earlier version of this manifest that the current one no longer has.
         let current = Set(graph.tasks.map(\.key.hex))
@@ -200,7 +213,7 @@ public enum Runner {
                                  activity: environment.activity),
             taskSlots: AdaptiveLimiter(maximum: taskLimit(manifest, provider: provider, options: options)),
             downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
-            control: RunControl(maxCredits: manifest.budget?.maxCredits) { [events = environment.events, budget = manifest.budget?.maxCredits] committed in
+            control: RunControl(maxCredits: limit(standings)) { [events = environment.events, budget = limit(standings)] committed in
                 events(RunEvent(.credits(committed: committed, budget: budget)))
             },
             reconciliations: AdaptiveLimiter(maximum: 1),
@@ -219,11 +232,11 @@ public enum Runner {
             manifest: manifest.name, provider: graph.tasks.first?.request.provider.rawValue ?? manifest.provider.rawValue, tasks: graph.count,
             actions: plan.decisions.values.reduce(into: [:]) { $0[$1.action.rawValue, default: 0] += 1 },
             states: graph.tasks.reduce(into: [:]) { counts, task in counts[records[task.key.hex]?.state.rawValue ?? "new", default: 0] += 1 },
-            budget: manifest.budget?.maxCredits
+            budget: limit(standings)
         ))))
         let scheduler = RunScheduler(context: context, plan: plan)
         let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
-        var outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals)
+        var outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals, deadline: options.deadline)
         // Creates that went ambiguous in this run: at this quiet moment the balance may prove
         // them unpaid; then they (and what waits on them) run in a second pass.
         if balanceProof, await context.control.stopReason == nil, (try? ledger.balanceProofFigures()) != nil {
@@ -232,7 +245,10 @@ public enum Runner {
                     let verdict = BalanceProof.resolve(ledger: ledger, balance: balance, run: runID)
                     if let note = verdict.note { environment.output(note) }
                     if !verdict.released.isEmpty {
-                        let (again, fresh) = try RunPlan.make(manifest, graph, ledger: ledger, root: root, options: planOptions(manifest, provider: provider, options: options))
+                        let committedSoFar = await context.control.committed
+                        let left = limit(standings).map { $0 - committedSoFar }
+                        let (again, fresh) = try RunPlan.make(manifest, graph, ledger: ledger, root: root,
+                                                              options: planOptions(manifest, provider: provider, options: options, budget: left))
                         var second = context
                         second.records = fresh
                         second.consented = again.resubmissions
@@ -253,8 +269,10 @@ public enum Runner {
         }
         var stop = await context.control.stopReason
         let overBudget = graph.tasks.filter { plan[$0.key]?.action == .overBudget }.count
-        if stop == nil, overBudget > 0, let budget = manifest.budget?.maxCredits {
-            stop = .budget("\(overBudget) task(s) did not fit in the budget of \(budget.plainText) credits and were not submitted")
+        if stop == nil, overBudget > 0, let budget = limit(standings) {
+            let which = standings.contains { $0.budget.per != .run } ? "what is left of the budget (\(standings.map(\.summary).joined(separator: "; ")))"
+                : "the budget of \(budget.plainText) credits"
+            stop = .budget("\(overBudget) task(s) did not fit in \(which) and were not submitted")
         }
         let committed = await context.control.committed
         let report = RunSummary.report(manifest: manifest, graph: graph, ledger: ledger, result: outcome, run: runID, started: started,
@@ -325,13 +343,17 @@ public enum Runner {
         if FileManager.default.fileExists(atPath: files.ledger) {
             do {
                 let ledger = try Ledger.openExisting(at: files.ledger, now: { environment.clock.now() })
-                decisions = try RunPlan.make(manifest, graph, ledger: ledger, root: files.root, options: planOptions(manifest, provider: provider, options: options)).0
+                let standings = try budgetStandings(manifest, options: options, ledger: ledger, now: environment.clock.now())
+                for standing in standings where standing.budget.per != .run { environment.output(standing.summary) }
+                decisions = try RunPlan.make(manifest, graph, ledger: ledger, root: files.root,
+                                             options: planOptions(manifest, provider: provider, options: options, budget: limit(standings))).0
             } catch {
                 return RunResult(exitCode: ExitCode.invalid, message: "\(error)")
             }
         } else {
+            let standings = (try? budgetStandings(manifest, options: options, ledger: nil, now: environment.clock.now())) ?? []
             decisions = RunPlan.decide(manifest, graph, records: [:], files: { _ in .missing("no ledger") },
-                                       options: planOptions(manifest, provider: provider, options: options))
+                                       options: planOptions(manifest, provider: provider, options: options, budget: limit(standings)))
         }
         var plan = Planner.plan(manifest, graph: graph, decisions: decisions.decisions)
         plan.outputRoot = files.root.path
@@ -340,14 +362,40 @@ public enum Runner {
     }
 
     /// What the plan's decisions depend on, from the manifest, the provider and the options.
-    static func planOptions(_ manifest: Manifest, provider: any GenerationProvider, options: RunOptions) -> RunPlan.Options {
+    static func planOptions(_ manifest: Manifest, provider: any GenerationProvider, options: RunOptions, budget: Double?) -> RunPlan.Options {
         var plan = RunPlan.Options()
         plan.retryFailed = options.retryFailed
         plan.resubmitAmbiguous = options.resubmitAmbiguous || manifest.ambiguity.onAmbiguous == .resubmit
         plan.reconciles = provider.reconcilesLostAnswers
-        plan.budget = manifest.budget?.maxCredits
+        plan.budget = budget
         plan.downloadOnly = options.downloadOnly
         return plan
+    }
+
+    /// The budgets a run of `manifest` answers to (its own, and `--budget-credits` for every
+    /// manifest under the root), each with what its window spent before now (nothing for a
+    /// per-run budget, and nothing without a ledger).
+    static func budgetStandings(_ manifest: Manifest, options: RunOptions, ledger: Ledger?, now: Date) throws -> [BudgetStanding] {
+        var standings: [BudgetStanding] = []
+        for (budget, name) in [(manifest.budget, Optional(manifest.name)), (options.budget, nil)] {
+            guard let budget else { continue }
+            let start = budget.windowStart(containing: now)
+            let spent = try start.map { try ledger?.creditsCommitted(since: $0, manifest: name) ?? 0 } ?? 0
+            standings.append(BudgetStanding(budget: budget, windowStart: start, spent: spent))
+        }
+        return standings
+    }
+
+    /// The same, read from the ledger under `outputRoot` when there is one (`plan`, `status`).
+    public static func budgetStandings(_ manifest: Manifest, options: RunOptions, outputRoot: String, now: Date = Date()) throws -> [BudgetStanding] {
+        let files = LedgerFiles(root: URL(fileURLWithPath: outputRoot, isDirectory: true).standardizedFileURL)
+        let ledger = FileManager.default.fileExists(atPath: files.ledger) ? try Ledger.openExisting(at: files.ledger) : nil
+        return try budgetStandings(manifest, options: options, ledger: ledger, now: now)
+    }
+
+    /// What this run may commit: the least that any of its budgets has left.
+    public static func limit(_ standings: [BudgetStanding]) -> Double? {
+        standings.map(\.left).min()
     }
 
     /// True when another run holds the lock on this output root: checked before anything costly

@@ -25,12 +25,28 @@ enum SignalWatch {
         }
     }
 
-    static func run(_ scheduler: RunScheduler, context: RunContext, grace: Duration, signals: AsyncStream<Int32>?) async -> RunScheduler.Result {
-        guard let signals else { return await scheduler.run() }
+    /// Runs the scheduler until it finishes or a stop ends it. A `deadline` acts like the first
+    /// signal when it comes: no new submissions, paid-for work tracked for the grace period.
+    static func run(
+        _ scheduler: RunScheduler, context: RunContext, grace: Duration, signals: AsyncStream<Int32>?, deadline: Date? = nil
+    ) async -> RunScheduler.Result {
+        guard signals != nil || deadline != nil else { return await scheduler.run() }
         let (firstSignal, firstSignalSeen) = AsyncStream.makeStream(of: Void.self)
         return await withTaskGroup(of: Event.self) { group in
             group.addTask { .finished(await scheduler.run()) }
-            group.addTask {
+            if let deadline {
+                group.addTask {
+                    let wait = deadline.timeIntervalSince(context.clock.now())
+                    if wait > 0 {
+                        do { try await context.clock.sleep(for: .milliseconds(Int64(wait * 1000))) } catch { return .ended }
+                    }
+                    await context.control.stop(.deadline(RunReport.stamp(deadline)))
+                    context.progress.warn("deadline \(RunReport.stamp(deadline)) reached: no new submissions; tracking paid-for work for up to \(grace)")
+                    firstSignalSeen.yield()
+                    return .ended
+                }
+            }
+            if let signals { group.addTask {
                 var count = 0
                 for await number in signals {
                     count += 1
@@ -40,7 +56,7 @@ enum SignalWatch {
                     firstSignalSeen.yield()
                 }
                 return .ended
-            }
+            } }
             group.addTask {
                 for await _ in firstSignal {
                     do { try await context.clock.sleep(for: grace) } catch { return .ended }

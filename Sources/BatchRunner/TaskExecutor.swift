@@ -138,6 +138,7 @@ struct TaskExecutor: Sendable {
         case .balance(let text)?: "not submitted: insufficient balance (\(text))"
         case .fatal(let text)?: "not submitted: \(text)"
         case .signal?: "not submitted: the run was interrupted"
+        case .deadline(let when)?: "not submitted: past the deadline (\(when)); left for the next run"
         case nil: "not submitted"
         }
     }

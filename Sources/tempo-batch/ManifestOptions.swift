@@ -4,6 +4,7 @@ import Foundation
 import ProviderWiring
 
 extension Provider: ExpressibleByArgument {}
+extension BudgetPeriod: ExpressibleByArgument {}
 
 /// Reads a manifest, prints its diagnostics to standard error and stops with exit code 2 when
 /// there are errors.

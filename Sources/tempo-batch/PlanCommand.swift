@@ -22,9 +22,19 @@ struct PlanCommand: ParsableCommand {
         let compilation = try ManifestLoading.compile(manifest, provider: provider)
         guard let manifest = compilation.manifest, let graph = compilation.graph else { throw ExitCode(ExitCodes.invalid) }
         var options = RunPlan.Options()
-        options.budget = manifest.budget?.maxCredits
+        // A budget per day, week or month has spent what the ledger says since its window began.
+        let standings: [BudgetStanding]
+        do {
+            standings = try Runner.budgetStandings(manifest, options: RunOptions(), outputRoot: manifest.output.root)
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        options.budget = Runner.limit(standings)
         let decisions = RunPlan.decide(manifest, graph, records: [:], files: { _ in .unchanged }, options: options)
         let plan = Planner.plan(manifest, graph: graph, decisions: decisions.decisions)
         print(json ? PlanRenderer.json(plan) : PlanRenderer.text(plan))
+        if !json {
+            for standing in standings where standing.budget.per != .run { print(standing.summary) }
+        }
     }
 }

@@ -20,11 +20,15 @@ struct Run: AsyncParsableCommand {
 
         The first SIGINT/SIGTERM stops new submissions and keeps tracking paid-for work for up to --grace seconds; a second one stops at once. The ledger is consistent either way.
 
-        Exit codes: 0 all tasks finished · 1 some tasks failed or were blocked · 2 invalid manifest, usage or a refused key · 3 stopped by budget or balance · 4 submissions with unknown outcome need a decision · 75 another run holds the lock · 130/143 interrupted, state saved.
+        Exit codes: 0 all tasks finished (with --until or --for: everything started finished; the rest is left for the next run) · 1 some tasks failed or were blocked · 2 invalid manifest, usage or a refused key · 3 stopped by budget or balance · 4 submissions with unknown outcome need a decision · 5 stopped at the deadline with paid-for work not yet filed · 75 another run holds the lock · 130/143 interrupted, state saved.
 
         --dry-run prints the plan this run would execute, one action per task (submit, resubmit, poll, download, verify, skip, reconcile, ambiguous, failed, blocked, over budget, held) with its reason, computed exactly as run computes it (add --json for scripts); it asks no provider anything, so it needs no key.
 
         A resume trusts a library file whose size, modification time and inode are unchanged; `tempo-batch verify` re-reads every byte.
+
+        Budgets: the manifest's budget (per run, or per day, week or month with budget.per and budget.timezone) and --budget-credits with --budget-per for every manifest under the output root together. A window's spend is read from the ledger's committed creates, so a restart or a second run in the same window continues the count; a create is only sent when its price fits in what is left.
+
+        --until HH:MM or --for 6h end the night: past the deadline nothing new is submitted, and paid-for work is tracked and filed for up to --grace seconds; the report lists what is left for the next run.
 
         A missing ledger over a library that holds paid work is refused: run with --rebuild-ledger (or `tempo-batch ledger rebuild`) to recover every task from the folders' metadata.json without a provider call. A damaged ledger is never changed; the error says how to restore its backup (kept after every run under .tempo-batch/backups/).
         """
@@ -87,12 +91,35 @@ struct Run: AsyncParsableCommand {
     @Option(help: "text, or json: one JSON object per event on standard output (fields in schema/run-events.schema.json).")
     var logFormat: LogFormat = .text
 
+    @Option(help: "Submit nothing new after this time: HH:MM local time (the next time the clock shows it, unless it showed it less than 6 hours ago) or an ISO 8601 date-time. Paid-for work is still tracked and filed for --grace seconds.")
+    var until: String?
+
+    @Option(name: .customLong("for"), help: "Submit nothing new after this long (like 6h or 90m); paid-for work is still tracked and filed for --grace seconds.")
+    var duration: String?
+
+    @Option(help: "A budget for every manifest under the output root together, beside each manifest's own budget: at most this many credits per --budget-per window.")
+    var budgetCredits: Double?
+
+    @Option(help: "The window of --budget-credits: run (default), day, week or month, counted from the ledger.")
+    var budgetPer: BudgetPeriod = .run
+
+    @Option(help: "The time zone of --budget-per's windows (an IANA name such as UTC or Europe/Berlin; default the machine's).")
+    var budgetTimezone: String?
+
     func validate() throws {
         if let maxParallel, !(1...64).contains(maxParallel) { throw ValidationError("--max-parallel must be between 1 and 64") }
         if let baseURL, URL(string: baseURL)?.host == nil { throw ValidationError("--base-url '\(baseURL)' is not an http(s) URL") }
         if let pollInterval, pollInterval <= 0 { throw ValidationError("--poll-interval must be greater than 0") }
         if json && !dryRun { throw ValidationError("--json goes with --dry-run (for the run's events: --log-format json)") }
         if rebuildLedger && startOver { throw ValidationError("--rebuild-ledger and --start-over exclude each other") }
+        if let budgetCredits, budgetCredits < 0 { throw ValidationError("--budget-credits must not be negative") }
+        if let budgetTimezone, TimeZone(identifier: budgetTimezone) == nil { throw ValidationError("--budget-timezone '\(budgetTimezone)' is not a time zone name (like UTC or Europe/Berlin)") }
+        if until != nil, duration != nil { throw ValidationError("--until and --for exclude each other") }
+        if let until, Deadline.parse(until: until, now: Date()) == nil {
+            throw ValidationError("--until '\(until)' is neither HH:MM nor an ISO 8601 date-time like 2026-11-23T07:30:00+01:00")
+        }
+        if let duration, DurationText.parse(duration) == nil { throw ValidationError("--for '\(duration)' is not a duration like 6h, 90m or 30s") }
+        if budgetCredits == nil, budgetPer != .run || budgetTimezone != nil { throw ValidationError("--budget-per and --budget-timezone go with --budget-credits") }
     }
 
     func run() async throws {
@@ -108,6 +135,10 @@ struct Run: AsyncParsableCommand {
         options.json = json
         options.missingLedger = rebuildLedger ? .rebuild : (startOver ? .startOver : .refuse)
         options.credentialsFile = credentials
+        let now = Date()
+        options.deadline = until.flatMap { Deadline.parse(until: $0, now: now) }
+            ?? duration.flatMap(DurationText.parse).map { now.addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
+        options.budget = budgetCredits.map { Budget(maxCredits: $0, per: budgetPer, timeZone: budgetTimezone) }
         options.pollInterval = pollInterval.map { .milliseconds(Int64($0 * 1000)) }
         options.grace = .milliseconds(Int64(grace * 1000))
         options.maxWait = .seconds(Int64(maxWait * 60))

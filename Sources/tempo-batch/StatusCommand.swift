@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatchManifest
 import BatchRunner
 import ProviderWiring
 import Foundation
@@ -14,12 +15,26 @@ struct Status: ParsableCommand {
     @Option(help: "Only this manifest's tasks (its name).")
     var manifest: String?
 
-    @Flag(help: "Print JSON for scripts: tasks by state, ambiguous and failed tasks, recent runs.")
+    @Flag(help: "Print JSON for scripts: tasks by state, ambiguous and failed tasks, credits committed, recent runs, budgets.")
     var json = false
 
+    @Argument(help: "Manifest files whose budgets to show: what the current window (day, week, month) has spent and what is left.")
+    var manifests: [String] = []
+
     func run() throws {
+        var budgets: [(manifest: String, standing: BudgetStanding)] = []
+        for path in manifests {
+            let compilation = try ManifestLoading.compile(path, provider: nil)
+            guard let manifest = compilation.manifest else { throw ExitCode(ExitCodes.invalid) }
+            do {
+                budgets += try Runner.budgetStandings(manifest, options: RunOptions(), outputRoot: output).map { (manifest.name, $0) }
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+        }
         do {
-            print(json ? try LedgerStatus.json(outputRoot: output, manifest: manifest) : try LedgerStatus.text(outputRoot: output, manifest: manifest))
+            print(json ? try LedgerStatus.json(outputRoot: output, manifest: manifest, budgets: budgets)
+                : try LedgerStatus.text(outputRoot: output, manifest: manifest, budgets: budgets))
         } catch {
             throw RuntimeError("\(error)")
         }

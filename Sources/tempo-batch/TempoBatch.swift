@@ -15,6 +15,7 @@ struct TempoBatch: AsyncParsableCommand {
           2    invalid manifest or usage
           3    stopped by budget or balance
           4    submissions with unknown outcome need a decision (--resubmit-ambiguous)
+          5    stopped at the deadline, paid-for work not yet filed
           75   another run holds the lock (cron overlap)
           130  interrupted (SIGINT), state saved; 143 terminated (SIGTERM), state saved
         """,
@@ -52,5 +53,6 @@ enum ExitCodes {
     static let invalid: Int32 = 2
     static let budget: Int32 = 3
     static let ambiguous: Int32 = 4
+    static let deadline: Int32 = 5
     static let locked: Int32 = 75
 }

@@ -33,6 +33,20 @@ struct InvalidManifestTests {
         jobs: []
         """, line: 1, column: 1, message: "key 'version' appears more than once"),
         InvalidCase(name: "empty file", yaml: "", line: 1, column: 1, message: "the manifest is empty"),
+        InvalidCase(name: "budget.per unknown", yaml: """
+        version: 1
+        budget: { max_credits: 10, per: daily }
+        jobs:
+          - name: a
+            song: { prompt: x }
+        """, line: 2, column: 33, message: "budget.per must be one of run, day, week, month, found 'daily'; did you mean 'day'?"),
+        InvalidCase(name: "budget.timezone unknown", yaml: """
+        version: 1
+        budget: { max_credits: 10, per: day, timezone: Mars/Olympus }
+        jobs:
+          - name: a
+            song: { prompt: x }
+        """, line: 2, column: 48, message: "budget.timezone 'Mars/Olympus' is not a time zone name (like UTC or Europe/Berlin)"),
         InvalidCase(name: "top level is a list", yaml: """
         - version: 1
         """, line: 1, column: 1, message: "the manifest must be a mapping, found a list"),

@@ -32,6 +32,7 @@ struct SchemaTests {
         #expect(Self.keys(["properties", "useapi"]) == Set(ManifestReader.useapiKeys))
         #expect(Self.keys(["properties", "limits"]) == Set(ManifestReader.limitsKeys))
         #expect(Self.keys(["properties", "tags"]) == Set(ManifestReader.tagsKeys))
+        #expect(Self.keys(["properties", "budget"]) == Set(ManifestReader.budgetKeys))
         #expect(Self.keys(["properties", "ambiguity"]) == Set(ManifestReader.ambiguityKeys))
         #expect(Self.keys(["properties", "pricing"]) == Set(TaskKind.allCases.map(\.rawValue) + ["models"]))
     }
