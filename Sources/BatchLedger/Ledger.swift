@@ -133,26 +133,37 @@ public struct Ledger: Sendable {
             defer { try? probe.close() }
             let rows = try probe.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
             guard rows == ["ok"] else { return rows.prefix(5).joined(separator: "; ") }
+            // A ledger whose creation was cut short is not damaged: it counts as missing (see
+            // ``isUninitialized(at:)``).
+            if try probe.read({ db in try cutShort(db) }) { return nil }
             let tables = try probe.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
-            // No table at all: a ledger whose creation was cut short (see ``isUninitialized(at:)``).
-            return tables.isEmpty || tables.contains("task") ? nil : "it holds no task table"
+            return tables.contains("task") ? nil : "it holds no task table"
         } catch {
             return "\(error)"
         }
     }
 
-    /// True when the file exists but holds no table yet: the process that created it stopped
-    /// before its first migration committed (migrations are transactions). Such a ledger knows
-    /// nothing, exactly like a missing one.
+    /// True when the file exists but its first migration never committed: the process that
+    /// created it stopped before (migrations are transactions). It then holds no table, or only
+    /// the migrator's own empty bookkeeping table, which GRDB commits before the first
+    /// migration. Such a ledger knows nothing, exactly like a missing one.
     public static func isUninitialized(at path: String) -> Bool {
         guard FileManager.default.fileExists(atPath: path) else { return false }
         do {
             let probe = try DatabaseQueue(path: path)
             defer { try? probe.close() }
-            return try probe.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") ?? 0 } == 0
+            return try probe.read { db in try cutShort(db) }
         } catch {
             return false
         }
+    }
+
+    /// No table, or only an empty `grdb_migrations`.
+    private static func cutShort(_ db: Database) throws -> Bool {
+        let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if names.isEmpty { return true }
+        guard names == ["grdb_migrations"] else { return false }
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") == 0
     }
 
     /// Opens a ledger that must already exist, checking it before anything is written: a damaged
