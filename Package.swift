@@ -174,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AudioTagsTests",
-            dependencies: ["AudioTags", "TestSupport"],
+            dependencies: ["AudioTags", "TestSupport", "TemPolorSimulator"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -20,27 +20,29 @@ public enum BudgetPeriod: String, Sendable, Codable, CaseIterable {
     }
 }
 
-extension Budget {
-    /// The calendar the windows are counted in.
-    var calendar: Calendar {
+extension BudgetPeriod {
+    /// Where the window of this period that holds `now` began, counted in `timeZone` (an IANA
+    /// name; nil: the machine's); nil for `run`.
+    public func windowStart(containing now: Date, timeZone: String? = nil) -> Date? {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = timeZone.flatMap(TimeZone.init(identifier:)) ?? .current
-        return calendar
-    }
-
-    /// Where the window that holds `now` began; nil for a per-run budget.
-    public func windowStart(containing now: Date) -> Date? {
-        let calendar = self.calendar
-        switch per {
+        switch self {
         case .run: return nil
         case .day: return calendar.startOfDay(for: now)
         case .week: return calendar.dateInterval(of: .weekOfYear, for: now)?.start
         case .month: return calendar.dateInterval(of: .month, for: now)?.start
         }
     }
+}
+
+extension Budget {
+    /// Where the window that holds `now` began; nil for a per-run budget.
+    public func windowStart(containing now: Date) -> Date? {
+        per.windowStart(containing: now, timeZone: timeZone)
+    }
 
     /// The time zone the windows are counted in (the machine's unless named).
-    public var calendarTimeZone: String { timeZone ?? calendar.timeZone.identifier }
+    public var calendarTimeZone: String { timeZone ?? TimeZone.current.identifier }
 
     /// "300 credits per day (Europe/Berlin)", "300 credits per run".
     public var description: String {

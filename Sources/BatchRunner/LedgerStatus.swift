@@ -18,7 +18,7 @@ public enum LedgerStatus {
     /// Credits committed today, this week and this month (the machine's time zone).
     private static func credits(_ ledger: Ledger, manifest: String?, now: Date) throws -> [(BudgetPeriod, Double)] {
         try [BudgetPeriod.day, .week, .month].map { period in
-            let start = Budget(maxCredits: 0, per: period).windowStart(containing: now) ?? now
+            let start = period.windowStart(containing: now) ?? now
             return (period, try ledger.creditsCommitted(since: start, manifest: manifest))
         }
     }

@@ -15,16 +15,15 @@ enum Playlist {
         var seconds: Int?
     }
 
-    /// The tracks the ledger holds for `tasks` (graph order); with `only`, just those among
-    /// the given paths.
-    static func tracks(of tasks: [GraphTask], ledger: Ledger, only: Set<String>? = nil) throws -> [Track] {
+    /// The tracks the ledger holds for `tasks`, in graph order.
+    static func tracks(of tasks: [GraphTask], ledger: Ledger) throws -> [Track] {
         let keys = tasks.filter { TrackTagging.isTrack($0.kind) }.map(\.key.hex)
         let records = try ledger.tasks(keys: keys)
         let files = try ledger.fileHeads(ofKeys: keys)
         var tracks: [Track] = []
         for task in tasks where TrackTagging.isTrack(task.kind) {
             guard let record = records[task.key.hex], record.state == .downloaded else { continue }
-            let mp3s = (files[task.key.hex] ?? []).map(\.path).filter { $0.hasSuffix(".mp3") && (only?.contains($0) ?? true) }
+            let mp3s = (files[task.key.hex] ?? []).map(\.path).filter { $0.hasSuffix(".mp3") }
             guard !mp3s.isEmpty else { continue }
             // Results by file stem: the task's own item, then `song-2`, `song-3`, …
             var results = [task.fileStem: StoredResult.parse(record.result)]

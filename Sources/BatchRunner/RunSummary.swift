@@ -22,7 +22,7 @@ enum RunSummary {
         var failures: [RunReport.TaskLine] = [], ambiguous: [RunReport.TaskLine] = [], notRun: [RunReport.TaskLine] = []
         var downloadFailures: [RunReport.TaskLine] = [], partial: [RunReport.TaskLine] = []
         var files: [String] = []
-        var unfinished = 0
+        var unfinished: Set<String> = []
         // Paid for, not yet filed: submitted, running, or generated but not downloaded.
         var paidUnfinished: Set<String> = []
         for task in graph.tasks {
@@ -42,7 +42,7 @@ enum RunSummary {
             if let reason = result.notRun[task.key], state != .blocked { notRun.append(line(reason)) }
             switch result.generation[task.key] {
             case .notSubmitted(let reason)?, .unfinished(let reason)?:
-                unfinished += 1
+                unfinished.insert(task.key.hex)
                 notRun.append(line(reason))
             default: break
             }
@@ -56,19 +56,11 @@ enum RunSummary {
             }
         }
         let submitted = (try? ledger.submissions(inRun: run)) ?? 0
-        var (code, outcome) = exitCode(stop: stop, ambiguous: !ambiguous.isEmpty,
-                                       failed: unreadable || !failures.isEmpty || !downloadFailures.isEmpty || !notRun.isEmpty || unfinished > 0)
-        if case .deadline(let when)? = stop, code == Runner.ExitCode.tasksFailed || code == Runner.ExitCode.success {
-            // Past the deadline, work never started is left for the next run, not a failure.
-            let left = Set(notRun.map(\.key)).subtracting(paidUnfinished).count
-            if !paidUnfinished.isEmpty {
-                (code, outcome) = (Runner.ExitCode.deadline, "stopped at the deadline (\(when)): \(paidUnfinished.count) paid task(s) not yet filed, \(left) left for the next run")
-            } else if unreadable || !failures.isEmpty || !downloadFailures.isEmpty {
-                (code, outcome) = (Runner.ExitCode.tasksFailed, "stopped at the deadline (\(when)); some tasks failed or were blocked")
-            } else {
-                (code, outcome) = (Runner.ExitCode.success, left > 0 ? "stopped at the deadline (\(when)): everything started finished; \(left) task(s) left for the next run" : "all tasks finished")
-            }
-        }
+        let notDone = Set(notRun.map(\.key)).union(unfinished)
+        let (code, outcome) = exitCode(
+            stop: stop, ambiguous: !ambiguous.isEmpty, problems: unreadable || !failures.isEmpty || !downloadFailures.isEmpty,
+            notDone: notDone.count, leftForNextRun: notDone.subtracting(paidUnfinished).count, paidUnfinished: paidUnfinished.count
+        )
         return RunReport(
             manifest: manifest.name, file: manifest.file, provider: provider, run: run, startedAt: started, finishedAt: finished,
             exitCode: code, outcome: outcome, counts: counts, submitted: max(0, submitted),
@@ -79,14 +71,27 @@ enum RunSummary {
     }
 
     /// DESIGN.md's exit codes. An interruption wins; then work that needs a decision
-    /// (ambiguous); then a refused key; then a budget or balance stop; then failures.
-    static func exitCode(stop: StopReason?, ambiguous: Bool, failed: Bool) -> (Int32, String) {
+    /// (ambiguous); then a refused key; then a budget or balance stop; then a deadline with paid
+    /// work not yet filed; then failures. `notDone` tasks did not run or were not tracked to the
+    /// end (a parent failed, a stop, the wait ran out); past a deadline those never started
+    /// (`leftForNextRun`) are left for the next run, not failures.
+    static func exitCode(
+        stop: StopReason?, ambiguous: Bool, problems: Bool, notDone: Int, leftForNextRun: Int, paidUnfinished: Int
+    ) -> (Int32, String) {
         if case .signal(let number)? = stop { return (128 + number, "interrupted; state saved, run again to resume") }
         if ambiguous { return (Runner.ExitCode.ambiguous, "submissions with unknown outcome need a decision") }
         if case .fatal(let reason)? = stop { return (Runner.ExitCode.invalid, "stopped: \(reason)") }
         if case .budget(let reason)? = stop { return (Runner.ExitCode.budget, "stopped by budget: \(reason)") }
         if case .balance(let reason)? = stop { return (Runner.ExitCode.budget, "stopped by balance: \(reason)") }
-        if failed { return (Runner.ExitCode.tasksFailed, "some tasks failed or were blocked") }
+        if case .deadline(let when)? = stop {
+            if paidUnfinished > 0 {
+                return (Runner.ExitCode.deadline, "stopped at the deadline (\(when)): \(paidUnfinished) paid task(s) not yet filed, \(leftForNextRun) left for the next run")
+            }
+            if problems { return (Runner.ExitCode.tasksFailed, "stopped at the deadline (\(when)); some tasks failed or were blocked") }
+            return (Runner.ExitCode.success, leftForNextRun > 0
+                ? "stopped at the deadline (\(when)): everything started finished; \(leftForNextRun) task(s) left for the next run" : "all tasks finished")
+        }
+        if problems || notDone > 0 { return (Runner.ExitCode.tasksFailed, "some tasks failed or were blocked") }
         return (Runner.ExitCode.success, "all tasks finished")
     }
 

@@ -184,10 +184,12 @@ public enum Runner {
         let balanceProof = manifest.ambiguity.balanceCheck ? await startBalanceProof(provider: provider, ledger: ledger, run: runID, output: environment.warn) : false
         // What the budgets' windows have spent before this run, from the ledger.
         let standings: [BudgetStanding]
+        let budgetLimit: Double?
         do {
             standings = try budgetStandings(manifest, options: options, ledger: ledger, now: started)
+            budgetLimit = limit(standings)
             (plan, records) = try RunPlan.make(manifest, graph, ledger: ledger, root: root,
-                                               options: planOptions(manifest, provider: provider, options: options, budget: limit(standings)))
+                                               options: planOptions(manifest, provider: provider, options: options, budget: budgetLimit))
         } catch {
             return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
         }
@@ -213,8 +215,8 @@ public enum Runner {
                                  activity: environment.activity),
             taskSlots: AdaptiveLimiter(maximum: taskLimit(manifest, provider: provider, options: options)),
             downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
-            control: RunControl(maxCredits: limit(standings)) { [events = environment.events, budget = limit(standings)] committed in
-                events(RunEvent(.credits(committed: committed, budget: budget)))
+            control: RunControl(maxCredits: budgetLimit) { [events = environment.events] committed in
+                events(RunEvent(.credits(committed: committed, budget: budgetLimit)))
             },
             reconciliations: AdaptiveLimiter(maximum: 1),
             library: library,
@@ -232,7 +234,7 @@ public enum Runner {
             manifest: manifest.name, provider: graph.tasks.first?.request.provider.rawValue ?? manifest.provider.rawValue, tasks: graph.count,
             actions: plan.decisions.values.reduce(into: [:]) { $0[$1.action.rawValue, default: 0] += 1 },
             states: graph.tasks.reduce(into: [:]) { counts, task in counts[records[task.key.hex]?.state.rawValue ?? "new", default: 0] += 1 },
-            budget: limit(standings)
+            budget: budgetLimit
         ))))
         let scheduler = RunScheduler(context: context, plan: plan)
         let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
@@ -246,7 +248,7 @@ public enum Runner {
                     if let note = verdict.note { environment.output(note) }
                     if !verdict.released.isEmpty {
                         let committedSoFar = await context.control.committed
-                        let left = limit(standings).map { $0 - committedSoFar }
+                        let left = budgetLimit.map { $0 - committedSoFar }
                         let (again, fresh) = try RunPlan.make(manifest, graph, ledger: ledger, root: root,
                                                               options: planOptions(manifest, provider: provider, options: options, budget: left))
                         var second = context
@@ -269,7 +271,7 @@ public enum Runner {
         }
         var stop = await context.control.stopReason
         let overBudget = graph.tasks.filter { plan[$0.key]?.action == .overBudget }.count
-        if stop == nil, overBudget > 0, let budget = limit(standings) {
+        if stop == nil, overBudget > 0, let budget = budgetLimit {
             let which = standings.contains { $0.budget.per != .run } ? "what is left of the budget (\(standings.map(\.summary).joined(separator: "; ")))"
                 : "the budget of \(budget.plainText) credits"
             stop = .budget("\(overBudget) task(s) did not fit in \(which) and were not submitted")
@@ -305,14 +307,14 @@ public enum Runner {
             return []
         })
         do {
-            if let report {
-                let tracks = filed.isEmpty ? [] : try Playlist.tracks(of: graph.tasks, ledger: ledger, only: filed)
-                try Playlist.write(tracks, to: report.deletingPathExtension().appendingPathExtension("m3u8"), library: library)
-            }
             let whole = manifestFolder.appendingPathComponent("playlist.m3u8")
-            if !filed.isEmpty || !FileManager.default.fileExists(atPath: whole.path) {
-                try Playlist.write(try Playlist.tracks(of: graph.tasks, ledger: ledger), to: whole, library: library)
+            // The library's tracks are read once; the run's are those among them it filed.
+            let rewrite = !filed.isEmpty || !FileManager.default.fileExists(atPath: whole.path)
+            let tracks = rewrite ? try Playlist.tracks(of: graph.tasks, ledger: ledger) : []
+            if let report {
+                try Playlist.write(tracks.filter { filed.contains($0.path) }, to: report.deletingPathExtension().appendingPathExtension("m3u8"), library: library)
             }
+            if rewrite { try Playlist.write(tracks, to: whole, library: library) }
         } catch {
             output("could not write the playlists: \(error)")
         }

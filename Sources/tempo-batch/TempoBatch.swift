@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatchRunner
 import Foundation
 
 /// The `tempo-batch` command line: a thin layer that maps options to library calls and results
@@ -46,13 +47,5 @@ struct TempoBatch: AsyncParsableCommand {
     }
 }
 
-/// The exit codes of DESIGN.md, named.
-enum ExitCodes {
-    static let success: Int32 = 0
-    static let tasksFailed: Int32 = 1
-    static let invalid: Int32 = 2
-    static let budget: Int32 = 3
-    static let ambiguous: Int32 = 4
-    static let deadline: Int32 = 5
-    static let locked: Int32 = 75
-}
+/// The exit codes of DESIGN.md, named: the runner's own.
+typealias ExitCodes = Runner.ExitCode

@@ -18,10 +18,17 @@ struct BinaryRunner {
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
 
+    /// This process's environment with `extra` on top, less `NO_COLOR`: the test runner may set
+    /// it, and the binary's colour decisions are under test (pass it in `extra` to test it).
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var variables = ProcessInfo.processInfo.environment
+        variables["NO_COLOR"] = nil
+        return variables.merging(extra) { $1 }
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL = repositoryRoot) throws -> Result {
         let output = try ExternalProgram.run(
-            productsFolder.appendingPathComponent("tempo-batch"), arguments,
-            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, directory: directory
+            productsFolder.appendingPathComponent("tempo-batch"), arguments, environment: Self.environment(environment), directory: directory
         )
         return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }

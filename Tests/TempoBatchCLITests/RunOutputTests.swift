@@ -107,14 +107,8 @@ struct RunOutputTests {
     @Test func offATerminalTheLinesArePlainAndQuietIsOneLine() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        // stdout and stderr are files here, as under cron; a colour terminal type and no NO_COLOR
-        // (the test runner's own NO_COLOR, if any, must not hide escape codes).
-        var variables = ProcessInfo.processInfo.environment
-        variables["TERM"] = "xterm-256color"
-        variables["NO_COLOR"] = nil
-        let output = try ExternalProgram.run(BinaryRunner.productsFolder.appendingPathComponent("tempo-batch"), scratch.run,
-                                             environment: variables, directory: scratch.folder)
-        let plain = BinaryRunner.Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
+        // stdout and stderr are files here, as under cron; a colour terminal type and no NO_COLOR.
+        let plain = try BinaryRunner.run(scratch.run, environment: ["TERM": "xterm-256color"], in: scratch.folder)
         #expect(plain.status == 0, "\(plain.stderr)")
         for text in [plain.stdout, plain.stderr] {
             #expect(!text.contains("\u{1B}"), "an escape sequence in: \(text)")
@@ -162,12 +156,9 @@ struct RunOutputTests {
         print(base64.b64encode(b"".join(chunks)).decode())
         """
         let binary = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch").path
-        // The test runner's own NO_COLOR (if any) must not decide the colour test.
-        var variables = ProcessInfo.processInfo.environment.merging(["TERM": "xterm-256color"]) { $1 }
-        variables["NO_COLOR"] = nil
         let output = try ExternalProgram.run(
             URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, String(columns), binary] + arguments,
-            environment: variables.merging(environment) { $1 }, directory: folder
+            environment: BinaryRunner.environment(["TERM": "xterm-256color"].merging(environment) { $1 }), directory: folder
         )
         let lines = output.stdout.split(separator: "\n")
         guard lines.count == 2, let status = Int32(lines[0]), let data = Data(base64Encoded: String(lines[1])) else {
@@ -193,6 +184,8 @@ struct RunOutputTests {
         #expect(text.contains("credits: "))
         #expect(text.contains("of 500 budget"))
         #expect(text.contains("in flight: "))
+        #expect(text.contains("downloads: ") && text.contains("/s"), "download speed in the area")
+        #expect(text.contains("ETA: about "), "an estimate of the time left")
         let redraws = text.components(separatedBy: "F\u{1B}[J").count - 1
         #expect(redraws >= Self.tasks, "\(redraws) redraws")
         // State changes scroll above the area; the summary is the last line.
