@@ -11,7 +11,7 @@ struct RunContext: Sendable {
     let runID: Int64
     let provider: any GenerationProvider
     let poller: StatusPoller
-    let taskSlots: AdaptiveLimiter
+    let taskSlots: TaskSlots
     let downloadSlots: AdaptiveLimiter
     let control: RunControl
     /// One reconciliation at a time, so two tasks never adopt the same item.

@@ -2,15 +2,29 @@ import BatchLedger
 import BatchManifest
 import Foundation
 
-/// Drives the whole graph with one TaskGroup: a task starts when its parents' generation has
-/// finished (its slot is taken inside, so at most `concurrency.tasks` are at the provider), each
-/// finished generation starts its download (with its own limit), and a failure blocks only the
-/// failed task's descendants. A status poller runs beside them and batches every status check.
+/// Drives the graphs of every manifest in the run with one TaskGroup: a task starts when its
+/// parents' generation has finished (its slots are taken inside, so at most `concurrency.tasks`
+/// of a manifest, and the account's and the run's limits, are at the provider), each finished
+/// generation starts its download (with its own limit), and a failure blocks only the failed
+/// task's descendants. A status poller per manifest runs beside them and batches every check.
 struct RunScheduler: Sendable {
-    let context: RunContext
-    let plan: RunPlan
+    /// One manifest's share of the run: its context and its plan.
+    struct Part: Sendable {
+        var context: RunContext
+        var plan: RunPlan
+    }
 
-    /// Where every task ended in this run.
+    let parts: [Part]
+
+    init(parts: [Part]) {
+        self.parts = parts
+    }
+
+    init(context: RunContext, plan: RunPlan) {
+        self.init(parts: [Part(context: context, plan: plan)])
+    }
+
+    /// Where every task of one part ended in this run.
     struct Result: Sendable {
         var generation: [TaskKey: GenerationOutcome] = [:]
         var downloads: [TaskKey: DownloadOutcome] = [:]
@@ -31,25 +45,93 @@ struct RunScheduler: Sendable {
     }
 
     private enum Completion: Sendable {
-        case generation(TaskKey, GenerationOutcome)
-        case download(TaskKey, DownloadOutcome)
+        case generation(Int, TaskKey, GenerationOutcome)
+        case download(Int, TaskKey, DownloadOutcome)
         case poller
     }
 
-    func run() async -> Result {
-        await context.working { await schedule() }
-    }
-
-    private func schedule() async -> Result {
-        let executor = TaskExecutor(context: context)
-        let graph = context.graph
-        let ledger = context.ledger
-        let children = graph.children()
+    /// What one part's plan leaves to do once the decisions that need no provider are carried out.
+    private struct Pending {
         var result = Result()
         var generationDone = Set<TaskKey>()
         var needsGeneration: [TaskKey] = []
         var needsDownload: [TaskKey] = []
+        var waiting = Set<TaskKey>()
+    }
 
+    /// One result per part, in the parts' order.
+    func run() async -> [Result] {
+        guard let first = parts.first else { return [] }
+        return await first.context.working { await schedule(idle: first.context) }
+    }
+
+    private func schedule(idle: RunContext) async -> [Result] {
+        var state = parts.map { start($0) }
+        let executors = parts.map { TaskExecutor(context: $0.context) }
+        let children = parts.map { $0.context.graph.children() }
+        func isReady(_ part: Int, _ key: TaskKey) -> Bool {
+            parts[part].context.graph[key]?.parents.allSatisfy { state[part].generationDone.contains($0) } ?? false
+        }
+
+        await withTaskGroup(of: Completion.self) { group in
+            for part in parts {
+                let poller = part.context.poller
+                group.addTask {
+                    await poller.run()
+                    return .poller
+                }
+            }
+            var active = 0
+            func startGeneration(_ part: Int, _ key: TaskKey) {
+                guard let task = parts[part].context.graph[key] else { return }
+                state[part].waiting.remove(key)
+                active += 1
+                let executor = executors[part]
+                group.addTask { .generation(part, key, await executor.generate(task)) }
+            }
+            func startDownload(_ part: Int, _ key: TaskKey) {
+                guard let task = parts[part].context.graph[key] else { return }
+                active += 1
+                let executor = executors[part]
+                group.addTask { .download(part, key, await executor.download(task)) }
+            }
+            for part in parts.indices {
+                for key in state[part].needsGeneration where isReady(part, key) { startGeneration(part, key) }
+                for key in state[part].needsDownload { startDownload(part, key) }
+            }
+
+            while active > 0, let completion = await idle.idle({ await group.next() }) {
+                switch completion {
+                case .poller:
+                    continue
+                case .download(let part, let key, let outcome):
+                    active -= 1
+                    state[part].result.downloads[key] = outcome
+                case .generation(let part, let key, let outcome):
+                    active -= 1
+                    state[part].result.generation[key] = outcome
+                    if outcome == .generated {
+                        state[part].generationDone.insert(key)
+                        startDownload(part, key)
+                        for child in children[part][key] ?? [] where state[part].waiting.contains(child) && isReady(part, child) {
+                            startGeneration(part, child)
+                        }
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+        return parts.indices.map { finish(parts[$0], state[$0]) }
+    }
+
+    /// Carries out the decisions that need no provider and sorts the rest into generations and
+    /// downloads.
+    private func start(_ part: Part) -> Pending {
+        let context = part.context
+        let plan = part.plan
+        let graph = context.graph
+        let ledger = context.ledger
+        var pending = Pending()
         // A write cut short by a crash left `.part` files (a file, metadata.json, a stems
         // archive): clear them from the manifest's folders, which this run alone may write into.
         var swept = Set<String>()
@@ -65,95 +147,53 @@ struct RunScheduler: Sendable {
             guard let decision = plan[key] else { continue }
             switch decision.action {
             case .skip:
-                generationDone.insert(key)
-                result.skipped.insert(key)
+                pending.generationDone.insert(key)
+                pending.result.skipped.insert(key)
             case .verify:
-                generationDone.insert(key)
-                if let problem = verifyFiles(task) {
+                pending.generationDone.insert(key)
+                if let problem = verifyFiles(task, context: context) {
                     if let record = try? ledger.recordFilesMissing(key.hex, reason: problem, run: context.runID) {
                         context.progress.transition(task, .downloaded, record.state, problem)
                     }
-                    needsDownload.append(key)
+                    pending.needsDownload.append(key)
                 } else {
-                    result.skipped.insert(key)
+                    pending.result.skipped.insert(key)
                 }
             case .download:
-                generationDone.insert(key)
+                pending.generationDone.insert(key)
                 if records[key.hex]?.state == .downloaded,
                    let record = try? ledger.recordFilesMissing(key.hex, reason: decision.reason, run: context.runID) {
                     context.progress.transition(task, .downloaded, record.state, decision.reason)
                 }
-                needsDownload.append(key)
+                pending.needsDownload.append(key)
             case .poll, .submit, .resubmit, .reconcile:
                 // Consent to pay again (resubmit) is the plan's, for this run only, never stored.
-                needsGeneration.append(key)
+                pending.needsGeneration.append(key)
             case .ambiguous:
-                result.generation[key] = .ambiguous(records[key.hex]?.error ?? decision.reason)
+                pending.result.generation[key] = .ambiguous(records[key.hex]?.error ?? decision.reason)
             case .failed:
-                result.generation[key] = .failed(records[key.hex]?.error ?? decision.reason)
+                pending.result.generation[key] = .failed(records[key.hex]?.error ?? decision.reason)
             case .blocked, .overBudget, .held:
-                result.notRun[key] = decision.reason
+                pending.result.notRun[key] = decision.reason
                 if decision.action == .blocked, plan.isPermanentBlock(key), let record = records[key.hex], record.state != .blocked,
                    let blocked = try? ledger.recordBlocked(key.hex, reason: decision.reason, run: context.runID) {
                     context.progress.transition(task, record.state, blocked.state, decision.reason)
                 }
             }
         }
+        pending.waiting = Set(pending.needsGeneration)
+        return pending
+    }
 
-        var waiting = Set(needsGeneration)
-        func isReady(_ key: TaskKey) -> Bool {
-            graph[key]?.parents.allSatisfy { generationDone.contains($0) } ?? false
-        }
-
-        await withTaskGroup(of: Completion.self) { group in
-            let poller = context.poller
-            group.addTask {
-                await poller.run()
-                return .poller
-            }
-            var active = 0
-            func startGeneration(_ key: TaskKey) {
-                guard let task = graph[key] else { return }
-                waiting.remove(key)
-                active += 1
-                group.addTask { .generation(key, await executor.generate(task)) }
-            }
-            func startDownload(_ key: TaskKey) {
-                guard let task = graph[key] else { return }
-                active += 1
-                group.addTask { .download(key, await executor.download(task)) }
-            }
-            for key in needsGeneration where isReady(key) { startGeneration(key) }
-            for key in needsDownload { startDownload(key) }
-
-            while active > 0, let completion = await context.idle({ await group.next() }) {
-                switch completion {
-                case .poller:
-                    continue
-                case .download(let key, let outcome):
-                    active -= 1
-                    result.downloads[key] = outcome
-                case .generation(let key, let outcome):
-                    active -= 1
-                    result.generation[key] = outcome
-                    if outcome == .generated {
-                        generationDone.insert(key)
-                        startDownload(key)
-                        for child in children[key] ?? [] where waiting.contains(child) && isReady(child) {
-                            startGeneration(child)
-                        }
-                    }
-                }
-            }
-            group.cancelAll()
-        }
-
-        // Whatever never started: say why, and block descendants of permanent failures.
-        for task in graph.tasks where waiting.contains(task.key) {
-            let reason = blockingReason(task, result: result)
+    /// Whatever never started: say why, and block descendants of permanent failures.
+    private func finish(_ part: Part, _ pending: Pending) -> Result {
+        let context = part.context
+        var result = pending.result
+        for task in context.graph.tasks where pending.waiting.contains(task.key) {
+            let reason = blockingReason(task, graph: context.graph, result: result)
             result.notRun[task.key] = reason.text
-            if reason.permanent, let record = try? ledger.task(task.key.hex), record.state != .blocked {
-                _ = try? ledger.recordBlocked(task.key.hex, reason: reason.text, run: context.runID)
+            if reason.permanent, let record = try? context.ledger.task(task.key.hex), record.state != .blocked {
+                _ = try? context.ledger.recordBlocked(task.key.hex, reason: reason.text, run: context.runID)
                 context.progress.transition(task, record.state, .blocked, reason.text)
             }
         }
@@ -161,9 +201,9 @@ struct RunScheduler: Sendable {
     }
 
     /// Why a task did not start: its nearest ancestor that did not finish.
-    private func blockingReason(_ task: GraphTask, result: Result) -> (text: String, permanent: Bool) {
+    private func blockingReason(_ task: GraphTask, graph: TaskGraph, result: Result) -> (text: String, permanent: Bool) {
         for parent in task.parents {
-            guard let parentTask = context.graph[parent] else { continue }
+            guard let parentTask = graph[parent] else { continue }
             switch result.generation[parent] {
             case .failed(let reason)?:
                 return ("its parent \(parentTask.fileStem) \(parent.short) failed: \(reason)", true)
@@ -174,7 +214,7 @@ struct RunScheduler: Sendable {
             case .generated?:
                 continue
             case nil:
-                let inherited = blockingReason(parentTask, result: result)
+                let inherited = blockingReason(parentTask, graph: graph, result: result)
                 return (inherited.text, inherited.permanent)
             }
         }
@@ -184,7 +224,7 @@ struct RunScheduler: Sendable {
     /// Nil when every recorded file of the task is present in the task's current folder with its
     /// size and SHA-256 (read in full); the files' current mtime and inode are then recorded,
     /// so the next resume trusts them by `stat` alone.
-    private func verifyFiles(_ task: GraphTask) -> String? {
+    private func verifyFiles(_ task: GraphTask, context: RunContext) -> String? {
         guard let files = try? context.ledger.files(of: task.key.hex) else { return "its files are not recorded" }
         switch LibraryCheck.hash(files, folder: task.output, root: context.library.root) {
         case .failure(let problem):

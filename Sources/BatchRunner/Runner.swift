@@ -4,114 +4,6 @@ public import BatchManifest
 public import Foundation
 public import ProviderKit
 
-/// What `run` was asked to do.
-public struct RunOptions: Sendable {
-    /// Which provider, where, and with whose credentials: read by the command layer
-    /// (`ProviderWiring`), which builds the provider this library runs against.
-    public var provider: Provider?
-    public var baseURL: URL?
-    /// Run the manifest's provider against the built-in simulator (no key, no network).
-    public var simulate = false
-    public var outputRoot: String?
-    public var maxParallel: Int?
-    public var resubmitAmbiguous = false
-    public var retryFailed = false
-    public var dryRun = false
-    /// Print the dry-run's plan as JSON.
-    public var json = false
-    /// Submit nothing; fetch what was generated (`verify --repair`).
-    public var downloadOnly = false
-    /// What to do when the ledger is missing but the library holds paid work.
-    public var missingLedger: MissingLedger = .refuse
-    /// `--until` / `--for`: past this moment nothing new is submitted; paid-for work is tracked
-    /// and filed for up to `grace`, then the run stops.
-    public var deadline: Date?
-    /// A budget for every manifest under the output root together (`--budget-credits`,
-    /// `--budget-per`), beside the manifest's own.
-    public var budget: Budget?
-    public var credentialsFile: String?
-    /// Between status checks; default 5 s, or 100 ms against the embedded simulator.
-    public var pollInterval: Duration?
-    /// After the first SIGINT/SIGTERM: how long to keep tracking paid-for work before stopping.
-    public var grace: Duration = .seconds(30)
-    /// How long one run waits for a submitted item before leaving it to the next run.
-    public var maxWait: Duration = .seconds(2 * 3600)
-
-    public init() {}
-}
-
-/// What the run may touch: the environment (credentials, `${VAR}`), time, randomness, output.
-public struct RunEnvironment: Sendable {
-    public var variables: [String: String]
-    public var clock: any RunnerClock
-    public var random: RandomSource
-    /// Receives everything the run reports: state changes, notes, credits, download progress,
-    /// the summary (see ``RunEvent``).
-    public var events: @Sendable (RunEvent) -> Void
-    /// Install SIGINT/SIGTERM handlers (the command line does).
-    public var handleSignals: Bool
-    /// Signal numbers delivered to the run instead of (or without) real handlers: tests send
-    /// 2 or 15 here to interrupt a run in-process.
-    public var signals: AsyncStream<Int32>?
-    /// Told about every provider call and download (a test clock advances only between them).
-    public var activity: (any RunActivity)?
-
-    /// A run whose events are rendered as plain lines to `output` (events without a line, such
-    /// as download progress, are dropped).
-    public init(
-        variables: [String: String], clock: any RunnerClock = SystemRunnerClock(), random: RandomSource = RandomSource(seed: UInt64.random(in: 1...UInt64.max)),
-        output: @escaping @Sendable (String) -> Void, handleSignals: Bool = false
-    ) {
-        self.init(variables: variables, clock: clock, random: random, events: { event in event.line.map(output) }, handleSignals: handleSignals)
-    }
-
-    public init(
-        variables: [String: String], clock: any RunnerClock = SystemRunnerClock(), random: RandomSource = RandomSource(seed: UInt64.random(in: 1...UInt64.max)),
-        events: @escaping @Sendable (RunEvent) -> Void, handleSignals: Bool = false
-    ) {
-        self.variables = variables
-        self.clock = clock
-        self.random = random
-        self.events = events
-        self.handleSignals = handleSignals
-    }
-
-    /// Reports a note.
-    public var output: @Sendable (String) -> Void {
-        let events = self.events
-        return { events(.note($0)) }
-    }
-
-    /// Reports a note the user should see even with `--quiet`.
-    public var warn: @Sendable (String) -> Void {
-        let events = self.events
-        return { events(.note($0, .warning)) }
-    }
-}
-
-/// A run over a library whose ledger is gone: the library's `metadata.json` files still know
-/// every paid task.
-public enum MissingLedger: Sendable {
-    /// Exit 2 and say what to do (the default: nothing is paid twice by accident).
-    case refuse
-    /// Rebuild the ledger from the library first (`--rebuild-ledger`).
-    case rebuild
-    /// Start a new ledger and treat every task as new (`--start-over`): may pay again.
-    case startOver
-}
-
-public struct RunResult: Sendable {
-    public var exitCode: Int32
-    public var report: URL?
-    public var message: String?
-
-    public init(exitCode: Int32, report: URL? = nil, message: String? = nil) {
-        self.exitCode = exitCode
-        self.report = report
-        self.message = message
-    }
-}
-
 /// The product's main job: run a manifest's task graph against a provider, resumably, into the
 /// output library. See DESIGN.md "The ledger", "Execution" and "Output library". The provider
 /// is built by the caller (the command layer); nothing here knows which one it is.
@@ -125,12 +17,35 @@ public enum Runner {
         /// Stopped at `--until`/`--for` with paid-for work not yet filed (the next run tracks it).
         public static let deadline: Int32 = 5
         public static let locked: Int32 = 75
+
+        /// The exit code of a run of several manifests: the worst of theirs, in this order
+        /// (most urgent first): interrupted (128 + signal), 4 ambiguous (money needs a decision),
+        /// 2 invalid (a manifest was skipped or refused), 75 locked (an output root was busy),
+        /// 1 failed, 3 budget, 5 deadline, 0.
+        public static func worst(_ codes: [Int32]) -> Int32 {
+            let order: [Int32] = [ambiguous, invalid, locked, tasksFailed, budget, deadline, success]
+            func rank(_ code: Int32) -> Int { code > 128 ? -1 : (order.firstIndex(of: code) ?? 0) }
+            return codes.min { rank($0) < rank($1) } ?? success
+        }
     }
 
     /// Runs the graph against any provider: lock, ledger, schedule, report.
     public static func execute(
-        _ manifest: Manifest, _ graph: TaskGraph, provider base: any GenerationProvider, options: RunOptions, environment given: RunEnvironment
+        _ manifest: Manifest, _ graph: TaskGraph, provider: any GenerationProvider, options: RunOptions, environment: RunEnvironment
     ) async -> RunResult {
+        let entry = RunEntry(manifest: manifest, graph: graph, provider: provider, account: "")
+        return await executeMany([entry], options: options, environment: environment).runs.first?.result
+            ?? RunResult(exitCode: ExitCode.invalid, message: "nothing to run")
+    }
+
+    /// Runs several manifests as one run: one lock and ledger per output root, one TaskGroup,
+    /// `--max-parallel` and each account's limit shared by all of them, each manifest's own
+    /// `concurrency` kept; a report per manifest and, with `summary`, one of the whole run
+    /// under each output root's `_reports/`. `skipped` are manifests that did not compile: they
+    /// are listed in the summary and count in its exit code.
+    public static func executeMany(
+        _ entries: [RunEntry], options: RunOptions, environment given: RunEnvironment, skipped: [SkippedManifest] = [], summary: Bool = false
+    ) async -> ManyRunResult {
         // Every event carries the time on the run's clock.
         var timed = given
         timed.events = { [events = given.events, clock = given.clock] event in
@@ -139,160 +54,149 @@ public enum Runner {
             events(stamped)
         }
         let environment = timed
-        let provider: any GenerationProvider = environment.activity.map { ReportedProvider(base: base, activity: $0) } ?? base
-        let rootPath = options.outputRoot ?? manifest.output.root
-        let root = URL(fileURLWithPath: rootPath, isDirectory: true).standardizedFileURL
-        let files = LedgerFiles(root: root)
+        let entries = entries.map { entry in
+            var reported = entry
+            reported.provider = environment.activity.map { ReportedProvider(base: entry.provider, activity: $0) } ?? entry.provider
+            return reported
+        }
         if options.dryRun {
-            return dryRun(manifest, graph, provider: provider, options: options, files: files, environment: environment)
-        }
-        let lock: RunLock
-        do {
-            guard let acquired = try RunLock.acquire(at: files.lock) else {
-                return lockedResult(root)
+            let runs = entries.map { entry in
+                (entry.manifest.name, dryRun(entry.manifest, entry.graph, provider: entry.provider, options: options,
+                                             files: LedgerFiles(root: root(of: entry.manifest, options: options)), environment: environment))
             }
-            lock = acquired
-        } catch {
-            return RunResult(exitCode: ExitCode.invalid, message: "cannot create the lock under \(root.path): \(error)")
+            return ManyRunResult(runs: runs, skipped: skipped)
         }
-        defer { withExtendedLifetime(lock) {} }
-
-        let ledger: Ledger
-        switch files.openForRun(missing: options.missingLedger, now: { environment.clock.now() }, output: environment.output) {
-        case .success(let opened): ledger = opened
-        case .failure(let refusal): return RunResult(exitCode: ExitCode.invalid, message: refusal.description)
-        }
-
         let started = environment.clock.now()
-        let runID: Int64
-        let plan: RunPlan
-        let records: [String: TaskRecord]
-        do {
-            try ledger.register(graph.tasks.map { task in
-                TaskRecord(key: task.key.hex, manifest: manifest.name, job: task.job, kind: task.kind.rawValue, output: task.output,
-                           fileStem: task.fileStem, request: RequestText.json(task.request), parents: task.parents.map(\.hex),
-                           provider: task.request.provider.rawValue, cost: manifest.pricing.price(of: task.request), now: started)
-            })
-            runID = try ledger.beginRun(manifest: manifest.name)
-            for task in try ledger.markInterruptedSubmissionsAmbiguous(run: runID) {
-                environment.warn("\(task.output) \(task.fileStem) \(task.key.prefix(12)): found in submitting at start-up → ambiguous (the create call may have been paid for)")
+        // The top of every chain of controls: a signal or the deadline stops all manifests. It
+        // also counts every credit committed, for the progress display.
+        let budgetShown = options.budget?.maxCredits
+        let nightControl = RunControl(maxCredits: nil) { [events = environment.events, count = entries.count] committed in
+            if count > 1 { events(RunEvent(.credits(committed: committed, budget: budgetShown))) }
+        }
+        var results: [Int: RunResult] = [:]
+        var roots: [RootRun] = []
+        var prepared: [PreparedRun] = []
+        let runLimit = options.maxParallel.map { AdaptiveLimiter(maximum: $0) }
+        var accounts: [String: AdaptiveLimiter] = [:]
+        let http = Downloader.makeHTTPClient()
+        for (rootURL, members) in groupedByRoot(entries, options: options) {
+            let root: RootRun
+            switch RootRun.open(rootURL, options: options, parent: nightControl, environment: environment) {
+            case .success(let opened): root = opened
+            case .failure(let refusal):
+                for index in members { results[index] = refusal.result }
+                continue
             }
-        } catch {
-            return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
-        }
-        // The balance proof: read before the first create; earlier ambiguity is judged now.
-        let balanceProof = manifest.ambiguity.balanceCheck ? await startBalanceProof(provider: provider, ledger: ledger, run: runID, output: environment.warn) : false
-        // What the budgets' windows have spent before this run, from the ledger.
-        let standings: [BudgetStanding]
-        let budgetLimit: Double?
-        do {
-            standings = try budgetStandings(manifest, options: options, ledger: ledger, now: started)
-            budgetLimit = limit(standings)
-            (plan, records) = try RunPlan.make(manifest, graph, ledger: ledger, root: root,
-                                               options: planOptions(manifest, provider: provider, options: options, budget: budgetLimit))
-        } catch {
-            return RunResult(exitCode: ExitCode.invalid, message: "ledger error: \(error)")
-        }
-        for standing in standings where standing.budget.per != .run { environment.output(standing.summary) }
-
-        // Paid work of an earlier version of this manifest that the current one no longer has.
-        let current = Set(graph.tasks.map(\.key.hex))
-        let orphans = ((try? ledger.tasks(manifest: manifest.name, states: [.submitted, .running, .succeeded, .partFailed, .ambiguous])) ?? [])
-            .filter { !current.contains($0.key) }
-        if !orphans.isEmpty {
-            environment.warn("note: \(orphans.count) paid task(s) from an earlier version of this manifest are no longer in it and are not tracked by this run (see `tempo-batch status`): "
-                + orphans.prefix(5).map { "\($0.job)/\($0.fileStem) \($0.key.prefix(12)) (\($0.state.rawValue))" }.joined(separator: ", "))
-        }
-
-        let library = OutputLibrary(root: root)
-        let backoff = Backoff(initial: manifest.retry.initial, max: manifest.retry.max)
-        let retrying = Retrying(attempts: manifest.retry.attempts, backoff: backoff, clock: environment.clock, random: environment.random)
-        let downloads = Downloader.makeHTTPClient()
-        let interval = options.pollInterval ?? .seconds(5)
-        let context = RunContext(
-            manifest: manifest, graph: graph, ledger: ledger, runID: runID, provider: provider,
-            poller: StatusPoller(provider: provider, clock: environment.clock, interval: interval, retrying: retrying, maxWait: options.maxWait,
-                                 activity: environment.activity),
-            taskSlots: AdaptiveLimiter(maximum: taskLimit(manifest, provider: provider, options: options)),
-            downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
-            control: RunControl(maxCredits: budgetLimit) { [events = environment.events] committed in
-                events(RunEvent(.credits(committed: committed, budget: budgetLimit)))
-            },
-            reconciliations: AdaptiveLimiter(maximum: 1),
-            library: library,
-            downloader: Downloader(http: downloads, timeout: .seconds(300), activity: environment.activity) { [events = environment.events] url, bytes, total, done in
-                events(RunEvent(.download(RunEvent.Download(file: library.relativePath(url), bytes: bytes, total: total, done: done))))
-            },
-            metadata: MetadataWriter(ledger: ledger, library: library, manifest: manifest.name),
-            tagging: TrackTagging(manifest: manifest, graph: graph),
-            clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(manifest: manifest.name, events: environment.events), chains: RunContext.chains(for: graph),
-            providerOptions: manifest.providerOptions,
-            consented: plan.resubmissions, records: records,
-            activity: environment.activity
-        )
-        environment.events(RunEvent(.started(RunEvent.Start(
-            manifest: manifest.name, provider: graph.tasks.first?.request.provider.rawValue ?? manifest.provider.rawValue, tasks: graph.count,
-            actions: plan.decisions.values.reduce(into: [:]) { $0[$1.action.rawValue, default: 0] += 1 },
-            states: graph.tasks.reduce(into: [:]) { counts, task in counts[records[task.key.hex]?.state.rawValue ?? "new", default: 0] += 1 },
-            budget: budgetLimit
-        ))))
-        let scheduler = RunScheduler(context: context, plan: plan)
-        let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
-        var outcome = await SignalWatch.run(scheduler, context: context, grace: options.grace, signals: signals, deadline: options.deadline)
-        // Creates that went ambiguous in this run: at this quiet moment the balance may prove
-        // them unpaid; then they (and what waits on them) run in a second pass.
-        if balanceProof, await context.control.stopReason == nil, (try? ledger.balanceProofFigures()) != nil {
-            do {
-                if let balance = try await provider.balance() {
-                    let verdict = BalanceProof.resolve(ledger: ledger, balance: balance, run: runID)
-                    if let note = verdict.note { environment.output(note) }
-                    if !verdict.released.isEmpty {
-                        let committedSoFar = await context.control.committed
-                        let left = budgetLimit.map { $0 - committedSoFar }
-                        let (again, fresh) = try RunPlan.make(manifest, graph, ledger: ledger, root: root,
-                                                              options: planOptions(manifest, provider: provider, options: options, budget: left))
-                        var second = context
-                        second.records = fresh
-                        second.consented = again.resubmissions
-                        let watch: AsyncStream<Int32>? = environment.signals == nil && environment.handleSignals ? SignalWatch.unixSignals() : nil
-                        outcome.merge(await SignalWatch.run(RunScheduler(context: second, plan: again), context: second, grace: options.grace, signals: watch))
-                    }
+            roots.append(root)
+            var plannedUnderRoot = 0.0
+            for index in members {
+                let entry = entries[index]
+                let slots: TaskSlots
+                if entries.count == 1 {
+                    slots = TaskSlots(maximum: taskLimit(entry.manifest, provider: entry.provider, options: options))
+                } else {
+                    // Each manifest keeps its own limit; --max-parallel is the whole run's.
+                    var own = options
+                    own.maxParallel = nil
+                    let account = accounts[entry.account] ?? AdaptiveLimiter(maximum: entry.provider.suggestedConcurrency ?? options.maxParallel ?? 64)
+                    accounts[entry.account] = account
+                    slots = TaskSlots(manifest: AdaptiveLimiter(maximum: taskLimit(entry.manifest, provider: entry.provider, options: own)),
+                                      account: account, run: runLimit)
                 }
-            } catch {
-                environment.warn("balance proof: could not read the balance at the end (\(error)); ambiguous creates stay ambiguous")
+                switch await PreparedRun.make(index: index, entry, root: root, plannedUnderRoot: plannedUnderRoot, slots: slots, http: http, reportsCredits: entries.count == 1,
+                                              options: options, environment: environment) {
+                case .success(let run):
+                    plannedUnderRoot += run.plannedCredits
+                    prepared.append(run)
+                case .failure(let refusal):
+                    results[index] = refusal.result
+                }
             }
         }
-        try? await downloads.shutdown()
+        if !prepared.isEmpty {
+            let scheduler = RunScheduler(parts: prepared.map { RunScheduler.Part(context: $0.context, plan: $0.plan) })
+            let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
+            let outcomes = await SignalWatch.run(scheduler, control: nightControl, clock: environment.clock, warn: environment.warn, grace: options.grace,
+                                                 signals: signals, deadline: options.deadline)
+            for (index, outcome) in outcomes.enumerated() { prepared[index].outcome = outcome }
+            // Creates that went ambiguous in this run: at this quiet moment the balance may prove
+            // them unpaid; then they (and what waits on them) run in a second pass.
+            for root in roots {
+                await secondPassAfterBalanceProof(&prepared, root: root, control: nightControl, options: options, environment: environment)
+            }
+        }
+        try? await http.shutdown()
+        for run in prepared {
+            results[run.index] = await run.finish(options: options, environment: environment, announce: summary ? .note : .finished)
+        }
+        for root in roots {
+            if let run = prepared.last(where: { $0.root === root }), let problem = root.files.keepBackup(of: root.ledger, run: run.runID) {
+                environment.warn("could not back up the ledger: \(problem)")
+            }
+        }
+        var many = ManyRunResult(runs: entries.indices.map { (entries[$0].manifest.name, results[$0] ?? RunResult(exitCode: ExitCode.invalid)) },
+                                 skipped: skipped)
+        if summary {
+            many.summaries = NightSummary.write(many, entryRoots: entries.map { root(of: $0.manifest, options: options) }, roots: roots.map(\.root), started: started,
+                                               finished: environment.clock.now(), output: environment.warn)
+        }
+        withExtendedLifetime(roots) {}
+        return many
+    }
 
-        // Tasks of a folder may have changed after its last download (a sibling blocked or
-        // failed): bring the metadata of every folder this run wrote into up to date.
-        for folder in await context.metadata.folders {
-            await context.metadata.write(folder: folder)
+    /// The output root a manifest's run writes under.
+    public static func root(of manifest: Manifest, options: RunOptions) -> URL {
+        URL(fileURLWithPath: options.outputRoot ?? manifest.output.root, isDirectory: true).standardizedFileURL
+    }
+
+    /// Entries by output root, roots in the order their first manifest was given.
+    static func groupedByRoot(_ entries: [RunEntry], options: RunOptions) -> [(URL, [Int])] {
+        var order: [URL] = []
+        var members: [URL: [Int]] = [:]
+        for (index, entry) in entries.enumerated() {
+            let root = root(of: entry.manifest, options: options)
+            if members[root] == nil { order.append(root) }
+            members[root, default: []].append(index)
         }
-        var stop = await context.control.stopReason
-        let overBudget = graph.tasks.filter { plan[$0.key]?.action == .overBudget }.count
-        if stop == nil, overBudget > 0, let budget = budgetLimit {
-            let which = standings.contains { $0.budget.per != .run } ? "what is left of the budget (\(standings.map(\.summary).joined(separator: "; ")))"
-                : "the budget of \(budget.plainText) credits"
-            stop = .budget("\(overBudget) task(s) did not fit in \(which) and were not submitted")
+        return order.map { ($0, members[$0] ?? []) }
+    }
+
+    /// After the main pass: the balance read now may prove this root's ambiguous creates unpaid
+    /// (the proof is ledger-wide); the tasks it releases run in a second pass.
+    static func secondPassAfterBalanceProof(
+        _ prepared: inout [PreparedRun], root: RootRun, control: RunControl, options: RunOptions, environment: RunEnvironment
+    ) async {
+        let members = prepared.indices.filter { prepared[$0].root === root && prepared[$0].balanceProof }
+        guard let first = members.first, await control.stopReason == nil, (try? root.ledger.balanceProofFigures()) != nil else { return }
+        let accounts = Set(members.map { prepared[$0].entry.account })
+        guard accounts.count == 1 else {
+            environment.warn("balance proof: the manifests under \(root.root.path) use \(accounts.count) accounts; their ambiguous creates stay ambiguous")
+            return
         }
-        let committed = await context.control.committed
-        let report = RunSummary.report(manifest: manifest, graph: graph, ledger: ledger, result: outcome, run: runID, started: started,
-                                       finished: environment.clock.now(), stop: stop, committed: committed,
-                                       provider: graph.tasks.first?.request.provider.rawValue ?? manifest.provider.rawValue,
-                                       untouched: records.filter { plan[TaskKey(hex: $0.key)]?.action == .skip })
-        var reportURL: URL?
         do {
-            reportURL = try report.write(under: library.folder(manifest.name).appendingPathComponent("_reports", isDirectory: true))
+            guard let balance = try await prepared[first].entry.provider.balance() else { return }
+            let verdict = BalanceProof.resolve(ledger: root.ledger, balance: balance, run: prepared[first].runID)
+            if let note = verdict.note { environment.output(note) }
+            guard !verdict.released.isEmpty else { return }
+            var parts: [RunScheduler.Part] = []
+            for index in members {
+                let run = prepared[index]
+                let committedSoFar = await run.context.control.committed
+                let left = run.budgetLimit.map { $0 - committedSoFar }
+                let (again, fresh) = try RunPlan.make(run.entry.manifest, run.entry.graph, ledger: root.ledger, root: root.root,
+                                                      options: planOptions(run.entry.manifest, provider: run.entry.provider, options: options, budget: left))
+                var second = run.context
+                second.records = fresh
+                second.consented = again.resubmissions
+                parts.append(RunScheduler.Part(context: second, plan: again))
+            }
+            let watch: AsyncStream<Int32>? = environment.signals == nil && environment.handleSignals ? SignalWatch.unixSignals() : nil
+            let outcomes = await SignalWatch.run(RunScheduler(parts: parts), control: control, clock: environment.clock, warn: environment.warn,
+                                                 grace: options.grace, signals: watch)
+            for (index, outcome) in zip(members, outcomes) { prepared[index].outcome.merge(outcome) }
         } catch {
-            environment.warn("could not write the run report: \(error)")
+            environment.warn("balance proof: could not read the balance at the end (\(error)); ambiguous creates stay ambiguous")
         }
-        writePlaylists(graph, filed: outcome, report: reportURL, manifestFolder: library.folder(manifest.name), ledger: ledger, library: library,
-                       output: environment.warn)
-        try? ledger.finishRun(runID, exitCode: report.exitCode, creditsSpent: committed, report: reportURL.map(library.relativePath))
-        if let problem = files.keepBackup(of: ledger, run: runID) { environment.warn("could not back up the ledger: \(problem)") }
-        environment.events(RunEvent(.finished(RunEvent.Finish(exitCode: report.exitCode, summary: RunSummary.line(report), report: reportURL?.path))))
-        return RunResult(exitCode: report.exitCode, report: reportURL)
     }
 
     /// The run's playlist beside its report (the tracks it filed), and the manifest's

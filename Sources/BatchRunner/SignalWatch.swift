@@ -7,7 +7,7 @@ import UnixSignals
 /// sequence lives for the whole run, so a second signal can never fall between two handlers.
 enum SignalWatch {
     private enum Event: Sendable {
-        case finished(RunScheduler.Result)
+        case finished([RunScheduler.Result])
         case stopNow
         case ended
     }
@@ -27,21 +27,23 @@ enum SignalWatch {
 
     /// Runs the scheduler until it finishes or a stop ends it. A `deadline` acts like the first
     /// signal when it comes: no new submissions, paid-for work tracked for the grace period.
+    /// `control` is the top of the run's chain of controls: stopping it stops every manifest.
     static func run(
-        _ scheduler: RunScheduler, context: RunContext, grace: Duration, signals: AsyncStream<Int32>?, deadline: Date? = nil
-    ) async -> RunScheduler.Result {
+        _ scheduler: RunScheduler, control: RunControl, clock: any RunnerClock, warn: @escaping @Sendable (String) -> Void,
+        grace: Duration, signals: AsyncStream<Int32>?, deadline: Date? = nil
+    ) async -> [RunScheduler.Result] {
         guard signals != nil || deadline != nil else { return await scheduler.run() }
         let (firstSignal, firstSignalSeen) = AsyncStream.makeStream(of: Void.self)
         return await withTaskGroup(of: Event.self) { group in
             group.addTask { .finished(await scheduler.run()) }
             if let deadline {
                 group.addTask {
-                    let wait = deadline.timeIntervalSince(context.clock.now())
+                    let wait = deadline.timeIntervalSince(clock.now())
                     if wait > 0 {
-                        do { try await context.clock.sleep(for: .milliseconds(Int64(wait * 1000))) } catch { return .ended }
+                        do { try await clock.sleep(for: .milliseconds(Int64(wait * 1000))) } catch { return .ended }
                     }
-                    await context.control.stop(.deadline(RunReport.stamp(deadline)))
-                    context.progress.warn("deadline \(RunReport.stamp(deadline)) reached: no new submissions; tracking paid-for work for up to \(grace)")
+                    await control.stop(.deadline(RunReport.stamp(deadline)))
+                    warn("deadline \(RunReport.stamp(deadline)) reached: no new submissions; tracking paid-for work for up to \(grace)")
                     firstSignalSeen.yield()
                     return .ended
                 }
@@ -51,15 +53,15 @@ enum SignalWatch {
                 for await number in signals {
                     count += 1
                     if count > 1 { return .stopNow }
-                    await context.control.stop(.signal(number))
-                    context.progress.warn("signal received: no new submissions; tracking paid-for work for up to \(grace) (signal again to stop now)")
+                    await control.stop(.signal(number))
+                    warn("signal received: no new submissions; tracking paid-for work for up to \(grace) (signal again to stop now)")
                     firstSignalSeen.yield()
                 }
                 return .ended
             } }
             group.addTask {
                 for await _ in firstSignal {
-                    do { try await context.clock.sleep(for: grace) } catch { return .ended }
+                    do { try await clock.sleep(for: grace) } catch { return .ended }
                     return .stopNow
                 }
                 return .ended
@@ -77,7 +79,7 @@ enum SignalWatch {
                     continue
                 }
             }
-            return RunScheduler.Result()
+            return scheduler.parts.map { _ in RunScheduler.Result() }
         }
     }
 }

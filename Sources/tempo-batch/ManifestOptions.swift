@@ -16,6 +16,16 @@ enum ManifestLoading {
         return compilation
     }
 
+    /// Manifest arguments with folders expanded; an empty folder is a usage error (exit 2).
+    static func expand(_ arguments: [String]) throws -> [String] {
+        do {
+            return try ManifestPaths.expand(arguments).paths
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.invalid)
+        }
+    }
+
     static func report(_ diagnostics: [Diagnostic]) {
         guard !diagnostics.isEmpty else { return }
         let text = diagnostics.map(\.description).joined(separator: "\n") + "\n"

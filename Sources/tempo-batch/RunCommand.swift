@@ -6,8 +6,10 @@ import Foundation
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a manifest: submit what is new or unfinished, wait, and file the results. Resumes by default.",
+        abstract: "Run manifests: submit what is new or unfinished, wait, and file the results. Resumes by default.",
         discussion: """
+        Several manifests (or a folder: every *.yaml and *.yml directly in it, sorted) run as one run: one lock and ledger per output root, one set of workers, --max-parallel shared by all of them (and each account's limit shared by the manifests that use it), each manifest's own concurrency still kept. Each manifest gets its report; the run's summary goes to <output root>/_reports/<timestamp>.md and .json. A manifest with errors is printed with its diagnostics and skipped while the others run (the exit code is then at least 2); with --strict nothing runs. The exit code is the worst of the manifests' in this order: interrupted (130/143), 4, 2, 75, 1, 3, 5, 0.
+
         Every task is recorded in a ledger at <output root>/.tempo-batch/ledger.sqlite. A second run of the same manifest re-polls submitted items, downloads only missing or corrupt files, skips finished tasks and submits only new or unfinished work. A create call whose answer was lost leaves its task 'ambiguous': it is never paid for again unless you pass --resubmit-ambiguous.
 
         Credentials come from the environment or --credentials FILE (lines like NAME=...), never from the manifest, and are never printed: TEMPOLOR_API_KEY for the Open API, USEAPI_TOKEN for useapi.net (base URL from --base-url or USEAPI_BASE_URL, default https://api.useapi.net).
@@ -34,8 +36,11 @@ struct Run: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The manifest file.")
-    var manifest: String
+    @Argument(help: "Manifest files, or folders of them (every *.yaml and *.yml directly in a folder, sorted).")
+    var manifests: [String]
+
+    @Flag(help: "With several manifests: if any has errors, run none (exit 2).")
+    var strict = false
 
     @Option(help: "Override the manifest's provider (tempolor, useapi, simulator).")
     var provider: Provider?
@@ -107,6 +112,7 @@ struct Run: AsyncParsableCommand {
     var budgetTimezone: String?
 
     func validate() throws {
+        if manifests.isEmpty { throw ValidationError("name a manifest file or a folder of manifests") }
         if let maxParallel, !(1...64).contains(maxParallel) { throw ValidationError("--max-parallel must be between 1 and 64") }
         if let baseURL, URL(string: baseURL)?.host == nil { throw ValidationError("--base-url '\(baseURL)' is not an http(s) URL") }
         if let pollInterval, pollInterval <= 0 { throw ValidationError("--poll-interval must be greater than 0") }
@@ -147,9 +153,25 @@ struct Run: AsyncParsableCommand {
         let renderer: any EventRenderer = dryRun ? PlainLines(quiet: false, transitions: true, colour: false)
             : RunOutput.renderer(progress: progress, format: logFormat, quiet: quiet, environment: variables)
         let environment = RunEnvironment(variables: variables, events: { renderer.handle($0) }, handleSignals: true)
-        let result = await TempoBatchRun.run(manifest: manifest, options: options, environment: environment)
-        renderer.finish(exitCode: result.exitCode, message: result.message)
-        if let message = result.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        let expanded: (paths: [String], sawFolder: Bool)
+        do {
+            expanded = try ManifestPaths.expand(manifests)
+        } catch {
+            renderer.finish(exitCode: ExitCodes.invalid, message: "\(error)")
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.invalid)
+        }
+        let exitCode: Int32
+        if expanded.paths.count == 1, !expanded.sawFolder {
+            let result = await TempoBatchRun.run(manifest: expanded.paths[0], options: options, environment: environment)
+            renderer.finish(exitCode: result.exitCode, message: result.message)
+            if let message = result.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            exitCode = result.exitCode
+        } else {
+            let result = await TempoBatchRun.runMany(manifests: expanded.paths, options: options, environment: environment, strict: strict)
+            renderer.finish(exitCode: result.exitCode, message: nil)
+            exitCode = result.exitCode
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
     }
 }

@@ -183,6 +183,7 @@ final class LiveArea: EventRenderer, @unchecked Sendable {
     private var finished = false
     private var started = Date()
     private var manifest = ""
+    private var manifests = 0
     private var total = 0
     private var states: [String: Int] = [:]
     private var doneAtStart = 0
@@ -217,12 +218,16 @@ final class LiveArea: EventRenderer, @unchecked Sendable {
         let now = Date()
         switch event.kind {
         case .started(let start):
-            manifest = start.manifest
-            total = start.tasks
-            states = start.states
-            budget = start.budget
-            doneAtStart = Self.finalStates.reduce(0) { $0 + (start.states[$1] ?? 0) }
-            started = now
+            // Several manifests in one run: one area for all of them.
+            manifests += 1
+            manifest = manifests == 1 ? start.manifest : "\(manifests) manifests"
+            total += start.tasks
+            states.merge(start.states, uniquingKeysWith: +)
+            if manifests == 1 {
+                budget = start.budget
+                started = now
+            }
+            doneAtStart += Self.finalStates.reduce(0) { $0 + (start.states[$1] ?? 0) }
         case .transition(let change):
             if let from = change.from { states[from, default: 0] -= 1 } else { states["new", default: 0] -= 1 }
             states[change.to, default: 0] += 1

@@ -13,7 +13,7 @@ struct Validate: ParsableCommand {
         """
     )
 
-    @Argument(help: "Manifest files to check.")
+    @Argument(help: "Manifest files, or folders of them (every *.yaml and *.yml directly in a folder, sorted).")
     var manifests: [String]
 
     @Option(help: "Check as if the manifest named this provider (tempolor, useapi, simulator).")
@@ -21,7 +21,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         var failed = false
-        for path in manifests {
+        for path in try ManifestLoading.expand(manifests) {
             let compilation = Providers.compile(path, environment: ProcessInfo.processInfo.environment, provider: provider)
             ManifestLoading.report(compilation.diagnostics)
             let errors = compilation.diagnostics.filter { $0.severity == .error }.count

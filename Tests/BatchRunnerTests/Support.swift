@@ -210,6 +210,14 @@ struct RunnerHarness: Sendable {
         return await TempoBatchRun.run(manifest: manifestPath, options: options, environment: environment)
     }
 
+    /// Runs several manifests as one run (`run FOLDER`) against this simulator.
+    func runMany(
+        _ paths: [String], log: OutputLog = OutputLog(), strict: Bool = false, _ adjust: (inout RunOptions) -> Void = { _ in }
+    ) async -> ManyRunResult {
+        let environment = RunEnvironment.virtual(clock, variables: ["TEMPOLOR_API_KEY": key, "USEAPI_TOKEN": token], output: { log.append($0) })
+        return await TempoBatchRun.runMany(manifests: paths, options: options(adjust), environment: environment, strict: strict)
+    }
+
     /// How many create calls the manifest plans on `provider` (what at most may ever be paid
     /// for). useapi's stems are a download of the song's own job, not a create.
     func plannedCreates(_ manifestPath: String, provider: Provider = .tempolor) -> Int {

@@ -223,6 +223,46 @@ struct RunCommandTests {
         #expect(status.stdout.contains("4 downloaded"))
     }
 
+    @Test func theManifestsFolderIsOneRunAndValidateAndPlanTakeFolders() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-folder-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try BinaryRunner.run(["run", "manifests/", "--simulator", "--output", folder.path, "--max-parallel", "4", "--quiet"],
+                                          environment: ["TEMPOLOR_API_KEY": "", "USEAPI_TOKEN": ""])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("4 manifest(s), exit code 0: ballads 0; demo 0; nightly-moods 0; useapi-night 0"), "\(result.stdout)")
+        let summaries = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("_reports").path)
+        #expect(summaries.filter { $0.hasSuffix(".md") }.count == 1, "\(summaries)")
+        for name in ["ballads", "demo", "nightly-moods", "useapi-night"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name)/playlist.m3u8").path), "\(name)")
+        }
+
+        let validated = try BinaryRunner.run(["validate", "manifests"])
+        #expect(validated.status == 0, "\(validated.stderr)")
+        #expect(validated.stderr.components(separatedBy: ": ok, ").count == 5, "\(validated.stderr)")
+        let plans = try BinaryRunner.run(["plan", "manifests", "--json"])
+        #expect(plans.status == 0, "\(plans.stderr)")
+        #expect((try JSONSerialization.jsonObject(with: Data(plans.stdout.utf8)) as? [Any])?.count == 4, "\(plans.stdout.prefix(300))")
+
+        // A broken manifest beside a good one: both commands report it and go on with the other.
+        let mixed = folder.appendingPathComponent("mixed", isDirectory: true)
+        try FileManager.default.createDirectory(at: mixed, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: BinaryRunner.repositoryRoot.appendingPathComponent("manifests/demo.yaml").path,
+                                         toPath: mixed.appendingPathComponent("a.yaml").path)
+        try "version: 1\nname: broken\njobs: 3\n".write(to: mixed.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        let checked = try BinaryRunner.run(["validate", mixed.path])
+        #expect(checked.status == 2)
+        #expect(checked.stderr.contains("a.yaml: ok") && checked.stderr.contains("b.yaml:3:7: error"), "\(checked.stderr)")
+        let planned = try BinaryRunner.run(["plan", mixed.path])
+        #expect(planned.status == 2)
+        #expect(planned.stdout.contains("a.yaml") && planned.stderr.contains("b.yaml:3:7: error"), "\(planned.stdout)\(planned.stderr)")
+        let strict = try BinaryRunner.run(["run", mixed.path, "--output", folder.appendingPathComponent("strict").path, "--strict"])
+        #expect(strict.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("strict").path))
+        let empty = try BinaryRunner.run(["run", folder.appendingPathComponent("_reports").path])
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("holds no *.yaml or *.yml manifest"), "\(empty.stderr)")
+    }
+
     @Test func theUseAPIExampleRehearsesOnTheSimulatorWithoutAToken() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-useapi-\(UUID().uuidString)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: folder) }

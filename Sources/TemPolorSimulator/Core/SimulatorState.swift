@@ -107,6 +107,7 @@ actor SimulatorState {
         if draft.isTwin {
             stats.twinItems += 1
         } else {
+            stats.peakUnfinished = max(stats.peakUnfinished, unfinished(surface: draft.surface, account: draft.account))
             stats.acceptedCreatesTotal += 1
             stats.acceptedCreates[draft.countedAs, default: 0] += 1
             if draft.surface == .useapi { stats.useapiJobsCreated += 1 }

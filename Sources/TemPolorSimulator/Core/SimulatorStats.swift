@@ -13,6 +13,9 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     public var useapiJobsCreated = 0
     /// Further items made by creates that answer several (not billed, not counted above).
     public var twinItems = 0
+    /// The most unfinished items one credential had at once (counted as each create is
+    /// admitted): a client that keeps its limits never goes past it.
+    public var peakUnfinished = 0
     public var queryCalls = 0
     public var queryItemIDsMax = 0
     public var downloads = 0
@@ -30,6 +33,7 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case lostAnswerCreates = "lost_answer_creates"
         case useapiJobsCreated = "useapi_jobs_created"
         case twinItems = "twin_items"
+        case peakUnfinished = "peak_unfinished"
         case queryCalls = "query_calls"
         case queryItemIDsMax = "query_item_ids_max"
         case downloads
