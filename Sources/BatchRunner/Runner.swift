@@ -18,12 +18,12 @@ public enum Runner {
         public static let deadline: Int32 = 5
         public static let locked: Int32 = 75
 
-        /// The exit code of a run of several manifests: the worst of theirs, in this order
-        /// (most urgent first): interrupted (128 + signal), 4 ambiguous (money needs a decision),
-        /// 2 invalid (a manifest was skipped or refused), 75 locked (an output root was busy),
-        /// 1 failed, 3 budget, 5 deadline, 0.
+        /// The exit code of a run of several manifests: the worst of theirs, in the order one
+        /// manifest's own run uses (most urgent first): interrupted (128 + signal), 4 ambiguous
+        /// (money needs a decision), 2 invalid (a manifest was skipped or refused), 75 locked
+        /// (an output root was busy), 3 budget, 5 deadline, 1 failed, 0.
         public static func worst(_ codes: [Int32]) -> Int32 {
-            let order: [Int32] = [ambiguous, invalid, locked, tasksFailed, budget, deadline, success]
+            let order: [Int32] = [ambiguous, invalid, locked, budget, deadline, tasksFailed, success]
             func rank(_ code: Int32) -> Int { code > 128 ? -1 : (order.firstIndex(of: code) ?? 0) }
             return codes.min { rank($0) < rank($1) } ?? success
         }
