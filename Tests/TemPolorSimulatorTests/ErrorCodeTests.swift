@@ -35,6 +35,28 @@ struct ErrorCodeTests {
         ErrorCase(name: "banned word in a prompt", path: "song/generate", body: #"{"prompt": "a Forbidden song", "model": "TemPolor v3.5", \#(cb)}"#, code: 400004),
         ErrorCase(name: "banned word in lyrics", path: "song/generate", body: #"{"prompt": "x", "model": "TemPolor v3.5", "lyrics": "[verse] forbidden", \#(cb)}"#, code: 400004),
         ErrorCase(name: "unknown lyrics song_model", path: "lyrics/generate", body: #"{"prompt": "x", "song_model": "v0", \#(cb)}"#, code: 400003),
+        // song/generate as clients meet it in 2026: instrumentals, covers, actions.
+        ErrorCase(name: "instrumental true with a song model", path: "song/generate", body: #"{"prompt": "x", "model": "TemPolor v3.5", "instrumental": true, \#(cb)}"#, code: 400010),
+        ErrorCase(name: "instrumental true with tempolor-latest", path: "song/generate", body: #"{"prompt": "x", "model": "tempolor-latest", "instrumental": true, \#(cb)}"#, code: 400010),
+        ErrorCase(name: "instrumental true with a resold model", path: "song/generate", body: #"{"prompt": "x", "model": "Lyria 3 Pro", "instrumental": true, \#(cb)}"#, code: 400010),
+        ErrorCase(name: "instrumental true with an unknown model", path: "song/generate", body: #"{"prompt": "x", "model": "TemPolor i9", "instrumental": true, \#(cb)}"#, code: 400003),
+        ErrorCase(name: "instrumental false with an instrumental model", path: "song/generate", body: #"{"prompt": "x", "model": "TemPolor i4", "instrumental": false, \#(cb)}"#, code: 400010),
+        ErrorCase(name: "instrumental of the wrong type", path: "song/generate", body: #"{"prompt": "x", "model": "TemPolor i4", "instrumental": "yes", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "instrumental true without a prompt", path: "song/generate", body: #"{"model": "TemPolor i3", "instrumental": true, \#(cb)}"#, code: 400003),
+        ErrorCase(name: "instrumental true without a callback_url", path: "song/generate", body: #"{"prompt": "x", "model": "TemPolor i3", "instrumental": true}"#, code: 400003),
+        ErrorCase(name: "banned word in an instrumental's prompt", path: "song/generate", body: #"{"prompt": "forbidden", "model": "TemPolor i3", "instrumental": true, \#(cb)}"#, code: 400004),
+        ErrorCase(name: "unknown action", path: "song/generate", body: #"{"action": "remix", "prompt": "x", "model": "tempolor-latest", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "cover without upload_audio_url", path: "song/generate", body: #"{"action": "upload_cover", "prompt": "x", "model": "tempolor-latest", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "cover of something that is not a URL", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "my song.mp3", "prompt": "x", "model": "tempolor-latest", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "cover of an ftp URL", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "ftp://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "cover with an older song model", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "TemPolor v4.5", \#(cb)}"#, code: 400010),
+        ErrorCase(name: "cover with an unknown model", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-next", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "cover without a model", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "instrumental cover", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest", "instrumental": true, \#(cb)}"#, code: 400003),
+        ErrorCase(name: "cover without a prompt", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "model": "tempolor-latest", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "cover without a callback_url", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest"}"#, code: 400003),
+        ErrorCase(name: "cover lyrics over 3000 characters", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest", "lyrics": "\#(String(repeating: "a", count: 3001))", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "banned word in a cover's lyrics", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest", "lyrics": "forbidden", \#(cb)}"#, code: 400004),
     ]
 
     @Test(arguments: cases)

@@ -21,6 +21,8 @@ struct ItemDraft: Sendable {
     var account: String?
     var music: MusicAttributes?
     var reference: String?
+    /// See ``SimulatedItem/createdAs``.
+    var createdAs: ItemKind?
     /// The kind under which ``SimulatorStats/acceptedCreates`` counts it.
     var countedAs: String
     /// A further item of the same create call (``SimulatorConfiguration/itemsPerCreate``):

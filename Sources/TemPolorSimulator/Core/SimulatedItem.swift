@@ -73,6 +73,10 @@ struct SimulatedItem: Sendable, Codable {
     let music: MusicAttributes?
     /// The caller's own reference, echoed in callbacks and listings (useapi's `replyRef`).
     let reference: String?
+    /// The query family of the route that created the item, when it is not the item's own kind:
+    /// an instrumental made through `song/generate` is `.song` (its callbacks are song
+    /// callbacks). Nil for everything else, and in state files written before there was one.
+    let createdAs: ItemKind?
 
     var surface: Surface { origin ?? .openAPI }
 

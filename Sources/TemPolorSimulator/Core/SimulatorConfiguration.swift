@@ -19,8 +19,18 @@ public struct SimulatorConfiguration: Sendable {
     public var prices = Prices()
     /// Prompts or lyrics containing one of these words (case-insensitive) answer 400004.
     public var bannedWords: [String] = ["forbidden"]
-    public var songModels = ["TemPolor v3", "TemPolor v3.5", "TemPolor v4", "TemPolor v4.5", "tempolor-latest"]
+    /// Models `song/generate` makes songs with: TemPolor's own (`tempolor-latest` is the 2026 id)
+    /// and the third-party models resold on the same route.
+    public var songModels = [
+        "TemPolor v3", "TemPolor v3.5", "TemPolor v4", "TemPolor v4.5", "TemPolor v4.6", "tempolor-latest",
+        "Eleven Music V2", "Lyria 3 Pro", "Mureka V9.5", "Mureka V9", "MiniMax 3.0",
+    ]
+    /// Instrumental models and the longest instrumental each makes, in seconds. They answer on
+    /// `instrumental/generate` and on `song/generate` with `"instrumental": true`.
     public var instrumentalModels = ["TemPolor i3": 120, "TemPolor i3.5": 270, "TemPolor i4": 270]
+    /// The song models `song/generate` accepts with `"action": "upload_cover"`; other known
+    /// models answer 400010 there.
+    public var coverModels = ["tempolor-latest"]
     public var faults = FaultProfile.none
     /// Sample rate of the `audio_hi_url` WAV files (mono, 16-bit).
     public var wavSampleRate = 16_000
@@ -82,6 +92,8 @@ public struct SimulatorConfiguration: Sendable {
         public var extend = 30.0
         public var lyrics = 7.0
         public var stems = 35.0
+        /// A cover (`song/generate` with `"action": "upload_cover"`); without lyrics, `lyrics` is added.
+        public var cover = 70.0
         public var models: [String: Double] = ["TemPolor i4": 30]
 
         public init() {}

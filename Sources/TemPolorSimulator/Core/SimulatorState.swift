@@ -99,7 +99,8 @@ actor SimulatorState {
             startTime: draft.startTime, sourceURL: draft.sourceURL, mainAfter: main,
             audioHiAfter: main + configuration.scaled(configuration.schedule.audioHi),
             sectionsAfter: main + configuration.scaled(configuration.schedule.lyricsSections),
-            origin: draft.surface, account: draft.account, music: draft.music, reference: draft.reference
+            origin: draft.surface, account: draft.account, music: draft.music, reference: draft.reference,
+            createdAs: draft.createdAs
         )
         items[item.id] = item
         order.append(item.id)

@@ -19,13 +19,14 @@ struct OpenAPIRoutes: Sendable {
         router.add(middleware: OpenAPIMethodGuard(log: configuration.log))
         api(router, "song/generate", create: true) { data, _ in ItemIDs(item_ids: try await state.createSong(decode(data))) }
         api(router, "song/extend", create: true) { data, _ in ItemIDs(item_ids: try await state.createExtend(decode(data), kind: .song)) }
+        // Instrumentals are songs' kin since 2026: song/query answers them whichever route made them.
         api(router, "song/query") { data, base in
-            SongsPayload(songs: await state.presentAudio(try await state.items(decode(data), kind: .song), base: base))
+            SongsPayload(songs: await state.presentAudio(try await state.items(decode(data), kinds: [.song, .instrumental]), base: base, as: .song))
         }
         api(router, "instrumental/generate", create: true) { data, _ in ItemIDs(item_ids: try await state.createInstrumental(decode(data))) }
         api(router, "instrumental/extend", create: true) { data, _ in ItemIDs(item_ids: try await state.createExtend(decode(data), kind: .instrumental)) }
         api(router, "instrumental/query") { data, base in
-            InstrumentalsPayload(instrumentals: await state.presentAudio(try await state.items(decode(data), kind: .instrumental), base: base))
+            InstrumentalsPayload(instrumentals: await state.presentAudio(try await state.items(decode(data), kind: .instrumental), base: base, as: .instrumental))
         }
         api(router, "lyrics/generate", create: true) { data, _ in ItemIDs(item_ids: try await state.createLyrics(decode(data))) }
         api(router, "lyrics/query") { data, _ in

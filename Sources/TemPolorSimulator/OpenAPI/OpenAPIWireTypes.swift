@@ -3,7 +3,8 @@ import Foundation
 // Request bodies as the Open API documents them. Every field is optional here so that a missing
 // field becomes a precise 400003 rather than a decoding failure.
 
-/// `POST song/generate`.
+/// `POST song/generate`: a song, an instrumental (`instrumental: true` with an instrumental
+/// model) or a cover (`action: "upload_cover"` of `upload_audio_url`).
 struct SongGenerateRequest: Decodable {
     var prompt: String?
     var model: String?
@@ -11,6 +12,8 @@ struct SongGenerateRequest: Decodable {
     var voice_id: String?
     var callback_url: String?
     var instrumental: Bool?
+    var action: String?
+    var upload_audio_url: String?
 }
 
 /// `POST song/extend` and `POST instrumental/extend`.

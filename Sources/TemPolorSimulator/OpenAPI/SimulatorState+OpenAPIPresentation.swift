@@ -3,11 +3,13 @@ import Foundation
 /// How the Open API shows items: query answers and callback bodies, with freshly signed URLs.
 extension SimulatorState {
     /// Songs and instrumentals as query answers and callbacks show them, with freshly signed URLs.
-    func presentAudio(_ items: [SimulatedItem], base: String, event: String? = nil) -> [AudioItemWire] {
+    /// `shape` is the family of the route asking: `.song` shows every lyrics field (empty for an
+    /// instrumental), `.instrumental` none; nil: the item's own kind.
+    func presentAudio(_ items: [SimulatedItem], base: String, event: String? = nil, as shape: ItemKind? = nil) -> [AudioItemWire] {
         let now = clock.now()
         return items.map { item in
             let snapshot = item.snapshot(at: now)
-            let isSong = item.kind == .song
+            let isSong = (shape ?? item.kind) == .song
             return AudioItemWire(
                 item_id: item.id, status: snapshot.status.rawValue, audio_hi_status: snapshot.audioHi.rawValue,
                 lyrics_sections_status: isSong ? snapshot.sections.rawValue : nil, event: event, model: item.model,
@@ -41,14 +43,18 @@ extension SimulatorState {
         }
     }
 
-    /// The callback body for one event: `{"songs": [...]}`, `{"instrumentals": [...]}`, …
+    /// The callback body for one event: `{"songs": [...]}`, `{"instrumentals": [...]}`, …; an
+    /// instrumental made through `song/generate` is called back as a song.
     func callbackBody(for callback: DueCallback, base: String) throws -> Data {
         let encoder = JSONEncoder()
-        switch callback.item.kind {
-        case .song: return try encoder.encode(SongsPayload(songs: presentAudio([callback.item], base: base, event: callback.event)))
-        case .instrumental: return try encoder.encode(InstrumentalsPayload(instrumentals: presentAudio([callback.item], base: base, event: callback.event)))
-        case .lyrics: return try encoder.encode(LyricsPayload(lyrics: presentLyrics([callback.item])))
-        case .stems: return try encoder.encode(StemsPayload(stems: presentStems([callback.item], base: base)))
+        let item = callback.item
+        switch item.kind {
+        case .song: return try encoder.encode(SongsPayload(songs: presentAudio([item], base: base, event: callback.event)))
+        case .instrumental where item.createdAs == .song:
+            return try encoder.encode(SongsPayload(songs: presentAudio([item], base: base, event: callback.event, as: .song)))
+        case .instrumental: return try encoder.encode(InstrumentalsPayload(instrumentals: presentAudio([item], base: base, event: callback.event)))
+        case .lyrics: return try encoder.encode(LyricsPayload(lyrics: presentLyrics([item])))
+        case .stems: return try encoder.encode(StemsPayload(stems: presentStems([item], base: base)))
         }
     }
 }
