@@ -57,6 +57,17 @@ struct ErrorCodeTests {
         ErrorCase(name: "cover without a callback_url", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest"}"#, code: 400003),
         ErrorCase(name: "cover lyrics over 3000 characters", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest", "lyrics": "\#(String(repeating: "a", count: 3001))", \#(cb)}"#, code: 400003),
         ErrorCase(name: "banned word in a cover's lyrics", path: "song/generate", body: #"{"action": "upload_cover", "upload_audio_url": "https://cdn.example.com/a.mp3", "prompt": "x", "model": "tempolor-latest", "lyrics": "forbidden", \#(cb)}"#, code: 400004),
+        // MIDI.
+        ErrorCase(name: "midi without url", path: "midi", body: #"{\#(cb)}"#, code: 400003),
+        ErrorCase(name: "midi of something that is not a URL", path: "midi", body: #"{"url": "not a url", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "midi of a file URL", path: "midi", body: #"{"url": "file:///tmp/a.mp3", \#(cb)}"#, code: 400003),
+        ErrorCase(name: "midi url of the wrong type", path: "midi", body: #"{"url": 42, \#(cb)}"#, code: 400003),
+        ErrorCase(name: "midi without callback_url", path: "midi", body: #"{"url": "https://cdn.example.com/a.mp3"}"#, code: 400003),
+        ErrorCase(name: "midi with a blank callback_url", path: "midi", body: #"{"url": "https://cdn.example.com/a.mp3", "callback_url": ""}"#, code: 400003),
+        ErrorCase(name: "unknown item in a midi query", path: "midi/query", body: #"{"item_ids": ["midi_nope"]}"#, code: 400008),
+        ErrorCase(name: "more than 10 item_ids in a midi query", path: "midi/query", body: #"{"item_ids": [\#((1...11).map { "\"m\($0)\"" }.joined(separator: ","))]}"#, code: 400003),
+        ErrorCase(name: "empty midi query", path: "midi/query", body: #"{"item_ids": []}"#, code: 400003),
+        ErrorCase(name: "midi query without item_ids", path: "midi/query", body: "{}", code: 400003),
     ]
 
     @Test(arguments: cases)

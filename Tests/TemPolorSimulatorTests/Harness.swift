@@ -96,7 +96,7 @@ struct Harness: Sendable {
 
     func query(_ kind: String, _ ids: [String]) async throws -> [[String: Any]] {
         let answer = try await post("\(kind)/query", ["item_ids": ids])
-        let key = kind == "song" ? "songs" : kind == "instrumental" ? "instrumentals" : kind
+        let key = kind == "song" ? "songs" : kind == "instrumental" ? "instrumentals" : kind == "midi" ? "midis" : kind
         return answer.data[key] as? [[String: Any]] ?? []
     }
 

@@ -15,6 +15,8 @@ actor FileCache {
         case "audio.mp3": data = AudioFiles.mp3(seconds: item.duration)
         case "audio.wav": data = AudioFiles.wav(seconds: item.duration, sampleRate: wavSampleRate)
         case "stems.zip": data = try StemsArchive.zip(name: StemsArchive.safeName(item.title), seconds: item.duration)
+        case "midi.zip" where item.kind == .midi:
+            data = try MIDIArchive.zip(name: StemsArchive.safeName(item.title), seconds: item.duration, seed: SplitMix64.hash(item.id))
         default: return nil
         }
         files[key] = data

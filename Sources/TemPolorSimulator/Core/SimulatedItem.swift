@@ -6,6 +6,8 @@ public enum ItemKind: String, Sendable, Codable, CaseIterable {
     case instrumental
     case lyrics
     case stems
+    /// A transcription of an audio URL into MIDI files (and stems).
+    case midi
 
     var idPrefix: String {
         switch self {
@@ -13,6 +15,7 @@ public enum ItemKind: String, Sendable, Codable, CaseIterable {
         case .instrumental: "inst_"
         case .lyrics: "lyr_"
         case .stems: "mss_"
+        case .midi: "midi_"
         }
     }
 }
@@ -83,7 +86,7 @@ struct SimulatedItem: Sendable, Codable {
     /// Seconds from creation until the item is final (already scaled).
     var finishesAfter: TimeInterval {
         switch kind {
-        case .lyrics, .stems: mainAfter
+        case .lyrics, .stems, .midi: mainAfter
         case .song: outcome == .failed ? mainAfter : max(audioHiAfter, sectionsAfter)
         case .instrumental: outcome == .failed ? mainAfter : audioHiAfter
         }
@@ -116,7 +119,7 @@ struct SimulatedItem: Sendable, Codable {
     func snapshot(at now: Date) -> Snapshot {
         let elapsed = now.timeIntervalSince(createdAt)
         switch kind {
-        case .lyrics, .stems:
+        case .lyrics, .stems, .midi:
             if elapsed < mainAfter {
                 let status: Status = kind == .lyrics && elapsed < mainAfter * 0.2 ? .waiting : .running
                 return Snapshot(status: status, audioHi: .waiting, sections: .waiting, finishedAt: nil)

@@ -78,6 +78,8 @@ public struct SimulatorConfiguration: Sendable {
         public var lyricsSections: TimeInterval = 10
         public var lyrics: TimeInterval = 8
         public var stems: TimeInterval = 30
+        /// A MIDI transcription (`POST midi`): until its MIDI and stems zips are ready.
+        public var midi: TimeInterval = 45
         /// Callback retry interval at time scale 1 (doubles up to 16×).
         public var callbackRetry: TimeInterval = 5
         public var callbackAttempts = 8
@@ -94,6 +96,8 @@ public struct SimulatorConfiguration: Sendable {
         public var stems = 35.0
         /// A cover (`song/generate` with `"action": "upload_cover"`); without lyrics, `lyrics` is added.
         public var cover = 70.0
+        /// A MIDI transcription (`POST midi`). The real price is not published.
+        public var midi = 10.0
         public var models: [String: Double] = ["TemPolor i4": 30]
 
         public init() {}

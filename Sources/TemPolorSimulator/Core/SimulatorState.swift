@@ -91,7 +91,7 @@ actor SimulatorState {
             id = draft.kind.idPrefix + String(idRandom.next(), radix: 16)
         } while items[id] != nil
         let main = configuration.scaled(draft.mainAfter)
-        let title = draft.kind == .stems ? draft.prompt : TextGenerator.title(for: draft.kind == .lyrics ? "Song of " + draft.prompt : draft.prompt)
+        let title = draft.kind == .stems || draft.kind == .midi ? draft.prompt : TextGenerator.title(for: draft.kind == .lyrics ? "Song of " + draft.prompt : draft.prompt)
         let item = SimulatedItem(
             id: id, kind: draft.kind, model: draft.model, prompt: draft.prompt, lyrics: draft.lyrics, sections: draft.sections,
             title: title, style: TextGenerator.style(for: draft.prompt), duration: draft.duration, createdAt: clock.now(),

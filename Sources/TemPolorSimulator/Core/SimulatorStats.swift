@@ -5,7 +5,7 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     public var requests: [String: Int] = [:]
     /// Create calls that produced a billed task.
     public var acceptedCreatesTotal = 0
-    /// The same, per kind: song, instrumental, extend, lyrics, stems, cover.
+    /// The same, per kind: song, instrumental, extend, lyrics, stems, cover, midi.
     public var acceptedCreates: [String: Int] = [:]
     /// Billed creates whose answer fault injection dropped.
     public var lostAnswerCreates = 0

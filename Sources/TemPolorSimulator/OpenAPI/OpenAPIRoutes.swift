@@ -12,7 +12,7 @@ struct OpenAPIRoutes: Sendable {
     static let apiPrefix = "/open-apis/v1/"
     static let createPaths: Set<String> = [
         "/open-apis/v1/song/generate", "/open-apis/v1/song/extend", "/open-apis/v1/instrumental/generate",
-        "/open-apis/v1/instrumental/extend", "/open-apis/v1/lyrics/generate", "/open-apis/v1/stems",
+        "/open-apis/v1/instrumental/extend", "/open-apis/v1/lyrics/generate", "/open-apis/v1/stems", "/open-apis/v1/midi",
     ]
 
     func register(on router: Router<SimulatorContext>) {
@@ -35,6 +35,10 @@ struct OpenAPIRoutes: Sendable {
         api(router, "stems", create: true) { data, _ in ItemIDs(item_ids: try await state.createStems(decode(data))) }
         api(router, "stems/query") { data, base in
             StemsPayload(stems: await state.presentStems(try await state.items(decode(data), kind: .stems), base: base))
+        }
+        api(router, "midi", create: true) { data, _ in ItemIDs(item_ids: try await state.createMIDI(decode(data))) }
+        api(router, "midi/query") { data, base in
+            MIDIsPayload(midis: await state.presentMIDI(try await state.items(decode(data), kind: .midi), base: base))
         }
         api(router, "account/billing") { _, _ in Balance(balance: await state.balance) }
     }

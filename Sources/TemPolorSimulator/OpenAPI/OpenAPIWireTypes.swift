@@ -38,7 +38,7 @@ struct LyricsGenerateRequest: Decodable {
     var callback_url: String?
 }
 
-/// `POST stems`.
+/// `POST stems` and `POST midi`: an audio URL to work on.
 struct StemsRequest: Decodable {
     var url: String?
     var callback_url: String?
@@ -141,8 +141,20 @@ struct StemsItemWire: Encodable {
     let stems_url: String
 }
 
+/// A MIDI transcription as its query and callbacks show it. Both URLs are empty until it
+/// succeeds.
+struct MIDIItemWire: Encodable {
+    let item_id: String
+    let status: String
+    /// A zip of Standard MIDI Files, `<name>_melody.mid`, `<name>_bass.mid`, `<name>_chords.mid`.
+    let midi_url: String
+    /// The same zip of FLAC stems the stems route serves.
+    let stems_url: String
+}
+
 /// `data` of `song/query` and the body of song callbacks; the three below likewise.
 struct SongsPayload: Encodable { let songs: [AudioItemWire] }
 struct InstrumentalsPayload: Encodable { let instrumentals: [AudioItemWire] }
 struct LyricsPayload: Encodable { let lyrics: [LyricsItemWire] }
 struct StemsPayload: Encodable { let stems: [StemsItemWire] }
+struct MIDIsPayload: Encodable { let midis: [MIDIItemWire] }

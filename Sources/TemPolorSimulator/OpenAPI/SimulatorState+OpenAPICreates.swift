@@ -140,7 +140,7 @@ extension SimulatorState {
         return value
     }
 
-    /// An audio URL to work on (stems, covers): an http(s) URL, never fetched (so its
+    /// An audio URL to work on (stems, MIDI, covers): an http(s) URL, never fetched (so its
     /// 50 MB limit is never checked). A URL of one of our own files names its item, which tells
     /// the length; anything else is named after its last path component.
     func sourceAudio(_ value: String?, field: String) throws(BusinessError) -> SourceAudio {
@@ -159,7 +159,7 @@ extension SimulatorState {
     }
 }
 
-/// The audio a stems or cover create names.
+/// The audio a stems, MIDI or cover create names.
 struct SourceAudio {
     let url: String
     /// The simulator's own item whose file the URL points at, if it does.

@@ -43,6 +43,17 @@ extension SimulatorState {
         }
     }
 
+    func presentMIDI(_ items: [SimulatedItem], base: String) -> [MIDIItemWire] {
+        let now = clock.now()
+        return items.map { item in
+            let status = item.snapshot(at: now).status
+            let done = status == .succeeded
+            return MIDIItemWire(item_id: item.id, status: status.rawValue,
+                                midi_url: done ? signedURL(base: base, itemID: item.id, file: "midi.zip") : "",
+                                stems_url: done ? signedURL(base: base, itemID: item.id, file: "stems.zip") : "")
+        }
+    }
+
     /// The callback body for one event: `{"songs": [...]}`, `{"instrumentals": [...]}`, …; an
     /// instrumental made through `song/generate` is called back as a song.
     func callbackBody(for callback: DueCallback, base: String) throws -> Data {
@@ -55,13 +66,14 @@ extension SimulatorState {
         case .instrumental: return try encoder.encode(InstrumentalsPayload(instrumentals: presentAudio([item], base: base, event: callback.event)))
         case .lyrics: return try encoder.encode(LyricsPayload(lyrics: presentLyrics([item])))
         case .stems: return try encoder.encode(StemsPayload(stems: presentStems([item], base: base)))
+        case .midi: return try encoder.encode(MIDIsPayload(midis: presentMIDI([item], base: base)))
         }
     }
 }
 
 extension CallbackFormat {
     /// Open API callbacks: one event per stage (`audio_complete`, `wav_complete`,
-    /// `lrcsections_complete`; `complete` for lyrics and stems; `failed`), the query's item
+    /// `lrcsections_complete`; `complete` for lyrics, stems and MIDI; `failed`), the query's item
     /// shape, delivered when the receiver answers HTTP 200 with the body `success`.
     static let openAPI = CallbackFormat(
         events: { item, now in openAPIEvents(of: item, at: now) },
@@ -73,7 +85,7 @@ extension CallbackFormat {
     static func openAPIEvents(of item: SimulatedItem, at now: Date) -> [String] {
         let snapshot = item.snapshot(at: now)
         switch item.kind {
-        case .lyrics, .stems:
+        case .lyrics, .stems, .midi:
             return snapshot.isFinal ? ["complete"] : []
         case .song, .instrumental:
             guard snapshot.mainReady else { return snapshot.status == .failed ? ["failed"] : [] }
