@@ -110,6 +110,42 @@ public struct Ledger: Sendable {
             // A run's report counts its events: without an index that is a scan of all history.
             try db.create(index: "event_on_runID", on: "event", columns: ["runID", "toState"])
         }
+        migrator.registerMigration("v3: cover and midi tasks") { db in
+            // SQLite cannot change a CHECK: the task table is rebuilt with the same columns
+            // and rows (GRDB runs migrations with foreign keys off and checks them after).
+            try db.create(table: "task_v3") { t in
+                t.primaryKey("key", .text)
+                t.column("manifest", .text).notNull()
+                t.column("job", .text).notNull()
+                t.column("kind", .text).notNull()
+                    .check { ["lyrics", "song", "instrumental", "extend", "stems", "cover", "midi"].contains($0) }
+                t.column("output", .text).notNull()
+                t.column("fileStem", .text).notNull()
+                t.column("state", .text).notNull()
+                    .check { TaskState.allCases.map(\.rawValue).contains($0) }
+                t.column("request", .text).notNull()
+                t.column("parents", .text).notNull()
+                t.column("provider", .text).notNull()
+                t.column("itemID", .text)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("cost", .double).notNull()
+                t.column("error", .text)
+                t.column("result", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.execute(sql: """
+                INSERT INTO task_v3 (key, manifest, job, kind, output, fileStem, state, request, parents, provider, itemID, attempts,
+                                     cost, error, result, createdAt, updatedAt)
+                SELECT key, manifest, job, kind, output, fileStem, state, request, parents, provider, itemID, attempts,
+                       cost, error, result, createdAt, updatedAt FROM task
+                """)
+            try db.drop(table: "task")
+            try db.rename(table: "task_v3", to: "task")
+            for column in ["manifest", "output", "state"] {
+                try db.create(index: "task_on_\(column)", on: "task", columns: [column])
+            }
+        }
         return migrator
     }
 

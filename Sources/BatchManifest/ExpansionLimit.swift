@@ -15,7 +15,10 @@ struct ExpansionLimit {
         let sizes = job.matrix.map(\.values.count)
         let variants = job.variants?.value ?? 1
         var steps = 1 + (job.extend?.count ?? 0)
-        if case .enabled(true)? = job.stems, job.song != nil || job.instrumental != nil { steps += 1 }
+        let audio = job.song != nil || job.instrumental != nil
+        if audio, job.cover != nil { steps += 1 }
+        if case .enabled(true)? = job.stems, audio || job.cover != nil { steps += 1 }
+        if job.midi?.value == true, audio || job.cover != nil { steps += 1 }
         var combinations = 1
         for size in sizes {
             let (product, overflow) = combinations.multipliedReportingOverflow(by: max(1, size))

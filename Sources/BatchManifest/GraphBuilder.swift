@@ -1,5 +1,5 @@
 /// Expands a manifest into its ``TaskGraph``: job × matrix combination × variant, each a chain
-/// lyrics? → song | instrumental → extend₁…ₙ → stems?. Reports what only the expansion can
+/// lyrics? → song | instrumental → extend₁…ₙ → cover? → midi? and stems? (both of the last audio). Reports what only the expansion can
 /// see: two chains filed into one folder, and two jobs asking for exactly the same work.
 public enum GraphBuilder {
     public static func expand(_ manifest: Manifest, provider: Provider? = nil) -> (graph: TaskGraph, diagnostics: [Diagnostic]) {
@@ -64,10 +64,11 @@ public enum GraphBuilder {
             switch job.main {
             case .song(let song)?:
                 let lyrics = song.lyrics.map { TextNormalizer.normalize($0.render(fill)) }
-                let request = TaskRequest(
+                var request = TaskRequest(
                     provider: provider, kind: .song, model: song.model, prompt: TextNormalizer.normalize(song.prompt.render(fill)),
                     lyrics: lyrics, lyricsFromParent: lyricsKey != nil, voiceID: song.voiceID, variant: variant
                 )
+                request.modelDefaulted = song.modelDefaulted
                 last = task(request, parents: lyricsKey.map { [$0] } ?? [], stem: "song")
             case .instrumental(let step)?:
                 var request = TaskRequest(
@@ -85,14 +86,36 @@ public enum GraphBuilder {
                 guard addUnique(main, chain: chain, job: job) else { return }
                 for (offset, step) in job.extend.enumerated() {
                     guard let parent = last else { break }
-                    let request = TaskRequest(
+                    var request = TaskRequest(
                         provider: provider, kind: .extend, model: parent.request.model,
                         lyrics: step.lyrics.map { TextNormalizer.normalize($0.render(fill)) }, startTime: step.startTime
                     )
+                    request.modelDefaulted = parent.request.modelDefaulted
                     let extend = task(request, parents: [parent.key], stem: "extend-\(offset + 1)")
                     add(extend)
                     last = extend
                 }
+            }
+            if let step = job.cover {
+                var request = TaskRequest(
+                    provider: provider, kind: .cover, model: step.model, prompt: TextNormalizer.normalize(step.prompt.render(fill)),
+                    lyrics: step.lyrics.map { TextNormalizer.normalize($0.render(fill)) }
+                )
+                if let url = step.url {
+                    // An outside file: an independent paid generation, like a song.
+                    request.sourceURL = url.render(fill)
+                    request.variant = variant
+                    let cover = task(request, parents: [], stem: "cover")
+                    guard addUnique(cover, chain: chain, job: job) else { return }
+                    last = cover
+                } else if let parent = last {
+                    let cover = task(request, parents: [parent.key], stem: "cover")
+                    add(cover)
+                    last = cover
+                }
+            }
+            if job.midi, let parent = last {
+                add(task(TaskRequest(provider: provider, kind: .midi), parents: [parent.key], stem: "midi"))
             }
             switch job.stems {
             case .chain?:

@@ -17,6 +17,37 @@ public struct Manifest: Sendable {
     public var ambiguity = AmbiguityPolicy()
     /// Templates for the audio files' artist, album and genre tags (`tags:`).
     public var tags = TagSettings()
+    /// How the Open API is spoken (`api:`): the instrumental route and the region.
+    public var api = APISettings()
+}
+
+/// `api: { instrumental_route: song | legacy, region: global | cn }` (TemPolor only).
+public struct APISettings: Sendable, Equatable {
+    public enum InstrumentalRoute: String, Sendable, CaseIterable {
+        /// `song/generate` with `instrumental: true`, queried through `song/query` (2026).
+        case song
+        /// `instrumental/generate` and `instrumental/query` (2025; no longer documented).
+        case legacy
+    }
+
+    public enum Region: String, Sendable, CaseIterable {
+        /// `https://api.tempolor.com`.
+        case global
+        /// `https://api.tianpuyue.cn`: the same API for mainland China, without extend.
+        case cn
+    }
+
+    public var instrumentalRoute: InstrumentalRoute = .song
+    public var region: Region = .global
+
+    public init(instrumentalRoute: InstrumentalRoute = .song, region: Region = .global) {
+        self.instrumentalRoute = instrumentalRoute
+        self.region = region
+    }
+
+    /// The provider-option names the client reads.
+    public static let instrumentalRouteOption = "instrumental_route"
+    public static let regionOption = "region"
 }
 
 /// `ambiguity: { on_ambiguous: ask | resubmit, balance_check: true }`.
@@ -96,7 +127,11 @@ public struct Job: Sendable {
     public var lyrics: LyricsStep?
     public var main: MainStep?
     public var extend: [ExtendStep]
+    /// A cover of the chain's last audio, or of an outside file.
+    public var cover: CoverStep?
     public var stems: StemsStep?
+    /// MIDI transcription of the chain's last audio (`midi: true`).
+    public var midi = false
     public var callbackURL: String?
     /// Where each step was written, for diagnostics that come after conversion (capabilities).
     public var locations = Locations()
@@ -108,6 +143,8 @@ public struct Job: Sendable {
         public var voiceID: SourceLocation?
         public var extend: SourceLocation?
         public var stems: SourceLocation?
+        public var cover: SourceLocation?
+        public var midi: SourceLocation?
         /// The first of an instrumental's tonality, bpm and chords.
         public var parameters: SourceLocation?
 
@@ -134,7 +171,18 @@ public struct SongStep: Sendable {
     public var prompt: Template
     public var lyrics: Template?
     public var model: String
+    /// The manifest named no model (``model`` is the default).
+    public var modelDefaulted = false
     public var voiceID: String?
+}
+
+/// `cover: { prompt, lyrics?, model?, url? }`: a new performance (reference-based generation)
+/// of an outside file (`url`), or of the chain's last audio after a song and its extends.
+public struct CoverStep: Sendable {
+    public var prompt: Template
+    public var lyrics: Template?
+    public var model: String
+    public var url: Template?
 }
 
 public struct InstrumentalStep: Sendable {

@@ -47,6 +47,9 @@ struct ManifestConverter {
         if provider != .useapi, document.useapiUserID != nil || document.useapiMaxJobs != nil, let at = document.useapiLocation {
             warning("useapi options are set but the provider is \(provider.rawValue); they apply only with provider useapi", at: at)
         }
+        let api = convertAPI(document, provider: provider)
+        providerOptions[APISettings.instrumentalRouteOption] = api.instrumentalRoute.rawValue
+        providerOptions[APISettings.regionOption] = api.region.rawValue
         var ambiguity = AmbiguityPolicy(balanceCheck: document.balanceCheck?.value ?? false)
         if let written = document.onAmbiguous {
             if let policy = AmbiguityPolicy.OnAmbiguous(rawValue: written.value) {
@@ -77,7 +80,33 @@ struct ManifestConverter {
         )
         manifest.ambiguity = ambiguity
         manifest.tags = tags
+        manifest.api = api
         return manifest
+    }
+
+    /// `api: { instrumental_route, region }`: how the Open API is spoken.
+    private mutating func convertAPI(_ document: ManifestDocument, provider: Provider) -> APISettings {
+        var api = APISettings()
+        if let written = document.instrumentalRoute {
+            if let route = APISettings.InstrumentalRoute(rawValue: written.value) {
+                api.instrumentalRoute = route
+            } else {
+                let known = APISettings.InstrumentalRoute.allCases.map(\.rawValue)
+                error("api.instrumental_route must be one of \(known.joined(separator: ", ")), found '\(written.value)'\(Suggestion.hint(for: written.value, in: known))", at: written.location)
+            }
+        }
+        if let written = document.region {
+            if let region = APISettings.Region(rawValue: written.value) {
+                api.region = region
+            } else {
+                let known = APISettings.Region.allCases.map(\.rawValue)
+                error("api.region must be one of \(known.joined(separator: ", ")), found '\(written.value)'\(Suggestion.hint(for: written.value, in: known))", at: written.location)
+            }
+        }
+        if provider == .useapi, let at = document.apiLocation {
+            warning("api options are for TemPolor's Open API; provider useapi does not use them", at: at)
+        }
+        return api
     }
 
     /// The manifest file's name without its extension (`nightly.yaml` → `nightly`).
@@ -143,6 +172,8 @@ struct ManifestConverter {
             case .extend: table.extend = price.value
             case .lyrics: table.lyrics = price.value
             case .stems: table.stems = price.value
+            case .cover: table.cover = price.value
+            case .midi: table.midi = price.value
             }
         }
         for (name, price) in document.models { table.models[name.value] = price.value }
@@ -312,6 +343,7 @@ struct ManifestConverter {
                     prompt: prompt,
                     lyrics: lyrics.flatMap { $0.isEmpty ? nil : $0 },
                     model: model?.value ?? ModelCatalogue.defaultSongModel,
+                    modelDefaulted: model == nil,
                     voiceID: (song.voiceID ?? settings.voiceID)?.value
                 ))
             }
@@ -362,18 +394,52 @@ struct ManifestConverter {
             }
         }
 
+        let makesAudio = document.song != nil || document.instrumental != nil
+        var cover: CoverStep?
+        if let step = document.cover {
+            locations.cover = step.location
+            if step.url != nil {
+                if makesAudio || document.lyrics != nil {
+                    error("\(label) makes its own audio, so cover.url would cover an unrelated file; leave out url to cover the job's song", at: step.location)
+                }
+            } else if document.instrumental != nil {
+                error("\(label) covers an instrumental, but the platform covers songs only (no instrumental cover)", at: step.location)
+            } else if document.song == nil {
+                error("\(label) has a cover but no song to cover; add a song, or cover an outside file with cover.url", at: step.location)
+            }
+            let model = step.model
+            if let model, !ModelCatalogue.coverModels.contains(model.value) {
+                warning("\(label) cover.model '\(model.value)' is not known to cover (\(ModelCatalogue.coverModels.joined(separator: ", "))); it is sent as written", at: model.location)
+            }
+            let url = template(step.url, "cover.url")
+            if let url, let written = step.url { checkURL(url, combinations: combinations, "\(label) cover.url", at: written.location) }
+            if let prompt = template(step.prompt, "cover.prompt") {
+                warnLongPrompt(step.prompt, label, combinations: combinations, template: prompt)
+                let lyrics = template(step.lyrics, "cover.lyrics", limit: FieldLimits.lyricsCharacters)
+                cover = CoverStep(prompt: prompt, lyrics: lyrics.flatMap { $0.isEmpty ? nil : $0 },
+                                  model: model?.value ?? ModelCatalogue.defaultCoverModel, url: url)
+            }
+        }
+        let hasAudio = makesAudio || document.cover != nil
+        if let midi = document.midi, midi.value {
+            locations.midi = midi.location
+            if !hasAudio {
+                error("\(label) asks for midi: true but makes no audio to transcribe; give it a song, instrumental or cover", at: midi.location)
+            }
+        }
+
         var stems: StemsStep?
         let stemsAt = document.stemsLocation ?? document.location
         switch document.stems {
         case .enabled(true)?:
             locations.stems = stemsAt
-            if document.song == nil && document.instrumental == nil {
-                error("\(label) asks for stems: true but makes no audio to split; give it a song or instrumental, or split a file with stems: {url: ...}", at: stemsAt)
+            if !hasAudio {
+                error("\(label) asks for stems: true but makes no audio to split; give it a song, instrumental or cover, or split a file with stems: {url: ...}", at: stemsAt)
             }
             stems = .chain
         case .url(let url)?:
             locations.stems = stemsAt
-            if document.song != nil || document.instrumental != nil {
+            if hasAudio {
                 error("\(label) makes its own audio, so stems: {url} would split an unrelated file; use stems: true to split the job's audio", at: stemsAt)
             }
             if let parsed = template(url, "stems.url") {
@@ -384,8 +450,8 @@ struct ManifestConverter {
             break
         }
 
-        if document.song == nil && document.instrumental == nil && document.lyrics == nil && document.stems == nil {
-            error("\(label) has nothing to make; give it a song, instrumental or stems", at: document.location)
+        if !hasAudio && document.lyrics == nil && document.stems == nil {
+            error("\(label) has nothing to make; give it a song, instrumental, cover or stems", at: document.location)
         }
         if let callback = settings.callbackURL {
             checkURL(Template(literal: callback.value), combinations: [[]], "callback_url", at: callback.location)
@@ -393,8 +459,8 @@ struct ManifestConverter {
         guard diagnostics[errorsBefore...].allSatisfy({ $0.severity != .error }) else { return nil }
         let job = Job(
             name: name.value, location: document.location, matrix: matrix,
-            variants: document.variants?.value ?? 1, lyrics: lyrics, main: main, extend: extend, stems: stems,
-            callbackURL: settings.callbackURL?.value, locations: locations
+            variants: document.variants?.value ?? 1, lyrics: lyrics, main: main, extend: extend, cover: cover, stems: stems,
+            midi: document.midi?.value ?? false, callbackURL: settings.callbackURL?.value, locations: locations
         )
         return ConvertedJob(job: job, matrixLocations: document.matrix.map { ($0.key.value, $0.values) })
     }

@@ -16,6 +16,10 @@ struct ManifestDocument {
     var useapiLocation: SourceLocation?
     var useapiUserID: Located<String>?
     var useapiMaxJobs: Located<Int>?
+    /// `api: { instrumental_route, region }` (TemPolor's Open API).
+    var apiLocation: SourceLocation?
+    var instrumentalRoute: Located<String>?
+    var region: Located<String>?
     /// `limits.max_tasks`: the most tasks the manifest may expand to.
     var maxTasks: Located<Int>?
     /// `ambiguity: { on_ambiguous, balance_check }`.
@@ -68,6 +72,8 @@ struct JobDocument {
     var extendLocation: SourceLocation?
     var stems: StemsDocument?
     var stemsLocation: SourceLocation?
+    var cover: CoverDocument?
+    var midi: Located<Bool>?
     var matrix: [(key: Located<String>, values: [Located<String>])] = []
     var matrixLocation: SourceLocation?
     var variants: Located<Int>?
@@ -95,6 +101,14 @@ struct LyricsDocument {
     var location: SourceLocation
     var prompt: Located<String>?
     var model: Located<String>?
+}
+
+struct CoverDocument {
+    var location: SourceLocation
+    var prompt: Located<String>?
+    var lyrics: Located<String>?
+    var model: Located<String>?
+    var url: Located<String>?
 }
 
 struct ExtendDocument {

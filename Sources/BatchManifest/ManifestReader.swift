@@ -11,8 +11,10 @@ struct ManifestReader {
 
     var diagnostics: [Diagnostic] { nodes.diagnostics }
 
-    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "limits", "ambiguity", "tags", "jobs"]
-    static let jobKeys = ["name", "song", "instrumental", "lyrics", "extend", "stems", "matrix", "variants"] + StepSettings.keys
+    static let topLevelKeys = ["version", "name", "provider", "defaults", "concurrency", "retry", "budget", "output", "pricing", "useapi", "limits", "ambiguity", "tags", "api", "jobs"]
+    static let jobKeys = ["name", "song", "instrumental", "lyrics", "extend", "cover", "stems", "midi", "matrix", "variants"] + StepSettings.keys
+    static let coverKeys = ["prompt", "lyrics", "model", "url"]
+    static let apiKeys = ["instrumental_route", "region"]
     static let songKeys = ["prompt", "lyrics", "model", "voice_id"]
     static let instrumentalKeys = ["prompt", "model", "tonality", "bpm", "chords"]
     static let lyricsKeys = ["prompt", "model"]
@@ -72,6 +74,11 @@ struct ManifestReader {
             document.useapiLocation = fields.location
             document.useapiUserID = fields["user_id"].flatMap { nodes.nonEmptyString($0, "useapi.user_id") }
             document.useapiMaxJobs = fields["max_jobs"].flatMap { nodes.int($0, "useapi.max_jobs", in: Concurrency.limits) }
+        }
+        if let fields = nodes.block("api", in: top, allowed: Self.apiKeys) {
+            document.apiLocation = fields.location
+            document.instrumentalRoute = fields["instrumental_route"].flatMap { nodes.string($0, "api.instrumental_route") }
+            document.region = fields["region"].flatMap { nodes.string($0, "api.region") }
         }
         if let node = top["jobs"], let items = nodes.sequence(node, "jobs") {
             if items.isEmpty, let at = nodes.opening("jobs", in: top) { nodes.error("jobs must list at least one job", at: at) }
@@ -160,6 +167,18 @@ struct ManifestReader {
                     lyrics: step["lyrics"].flatMap { nodes.string($0, "\(itemContext) lyrics", template: true) }
                 )
             }
+        }
+        if let step = nodes.block("cover", in: fields, "\(label) cover", allowed: Self.coverKeys, required: ["prompt"]) {
+            job.cover = CoverDocument(
+                location: step.location,
+                prompt: step["prompt"].flatMap { nodes.nonEmptyString($0, "\(label) cover.prompt", template: true) },
+                lyrics: step["lyrics"].flatMap { nodes.string($0, "\(label) cover.lyrics", template: true) },
+                model: step["model"].flatMap { nodes.nonEmptyString($0, "\(label) cover.model") },
+                url: step["url"].flatMap { nodes.nonEmptyString($0, "\(label) cover.url", template: true) }
+            )
+        }
+        if let node = fields["midi"] {
+            job.midi = nodes.bool(node, "\(label) midi")
         }
         if let node = fields["stems"] {
             job.stemsLocation = nodes.opening("stems", in: fields)

@@ -21,6 +21,11 @@ public struct ProviderCapabilities: Sendable {
     public var voiceID: Bool
     /// An instrumental's `tonality`, `bpm` and `chords` as fields.
     public var instrumentalParameters: Bool
+    /// `cover:` (reference-based generation) and `midi: true` (transcription).
+    public var cover = false
+    public var midi = false
+    /// Speaks TemPolor's Open API, whose `api.region: cn` site has no extend endpoint.
+    public var regions = false
     /// Model names known to work; others are warnings and are sent as written.
     public var songModels: [String]
     public var instrumentalModels: [String]
@@ -65,6 +70,14 @@ enum CapabilityCheck {
             let at = job.locations
             if !job.extend.isEmpty && !capabilities.extend {
                 error("job '\(job.name)' extends, but provider \(provider) has no extend route", at.extend ?? job.location)
+            } else if !job.extend.isEmpty && capabilities.regions && manifest.api.region == .cn {
+                error("job '\(job.name)' extends, but api.region cn (api.tianpuyue.cn) has no extend endpoint; remove the extend or use region global", at.extend ?? job.location)
+            }
+            if job.cover != nil && !capabilities.cover {
+                error("job '\(job.name)' makes a cover, but provider \(provider) has no cover route", at.cover ?? job.location)
+            }
+            if job.midi && !capabilities.midi {
+                error("job '\(job.name)' asks for MIDI, but provider \(provider) has no MIDI route", at.midi ?? job.location)
             }
             if job.lyrics != nil && !capabilities.lyricsGeneration {
                 error("job '\(job.name)' generates lyrics, but provider \(provider) has no lyrics route; write song.lyrics instead", at.lyrics ?? job.location)

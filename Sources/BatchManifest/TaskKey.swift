@@ -27,7 +27,9 @@ public struct TaskKey: Sendable, Hashable, Comparable, Codable, CustomStringConv
         }
         line("provider", request.provider.rawValue)
         line("kind", request.kind.rawValue)
-        line("model", request.model)
+        // A model the manifest did not name is recorded as the default of schema 1, so a new
+        // default keeps the keys (and the paid work) of manifests that never named one.
+        line("model", request.modelDefaulted ? ModelCatalogue.firstDefaults[request.kind] ?? request.model : request.model)
         line("prompt", request.prompt)
         line("lyrics", request.lyrics)
         line("lyrics_from_parent", request.lyricsFromParent ? "true" : nil)

@@ -5,6 +5,10 @@ public enum TaskKind: String, Sendable, Codable, CaseIterable, Hashable {
     case instrumental
     case extend
     case stems
+    /// A new performance of an audio (`song/generate` with `action: upload_cover`).
+    case cover
+    /// A transcription of an audio into MIDI files.
+    case midi
 }
 
 /// The normalised request of a task: exactly the content that decides what the provider makes,
@@ -14,6 +18,9 @@ public struct TaskRequest: Sendable, Hashable, Codable {
     public var provider: Provider
     public var kind: TaskKind
     public var model: String?
+    /// The manifest named no model: `model` is the current default. The task key then records
+    /// the default of its first version, so a new default never pays for finished work again.
+    public var modelDefaulted = false
     public var prompt: String?
     /// Lyrics written in the manifest (songs and extends).
     public var lyrics: String?
@@ -22,7 +29,7 @@ public struct TaskRequest: Sendable, Hashable, Codable {
     public var voiceID: String?
     /// Extend: seconds into the parent audio.
     public var startTime: Int?
-    /// Stems of an existing file.
+    /// Stems, a cover or MIDI of an existing file.
     public var sourceURL: String?
     /// Instrumental parameters taken as fields by some providers (useapi.net).
     public var tonality: String?

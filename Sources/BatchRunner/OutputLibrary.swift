@@ -27,14 +27,16 @@ struct OutputLibrary: Sendable {
     /// What an interrupted write leaves: `*.part` files, stems archives, and the tagger's
     /// hidden copies (`.song.mp3.part.tagging-<uuid>`).
     static func isLeftover(_ name: String) -> Bool {
-        name.hasSuffix(".part") || (name.hasPrefix(".stems-") && name.hasSuffix(".zip")) || (name.hasPrefix(".") && name.contains(".tagging-"))
+        name.hasSuffix(".part") || ((name.hasPrefix(".stems-") || name.hasPrefix(".midi-")) && name.hasSuffix(".zip"))
+            || (name.hasPrefix(".") && name.contains(".tagging-"))
     }
 
-    /// Removes what an interrupted write left in a folder (and its `stems/`): `*.part` files,
-    /// stems archives and half-tagged copies. Only called while the run holds the lock, for folders it will write into.
+    /// Removes what an interrupted write left in a folder (and its `stems/` and `midi/`):
+    /// `*.part` files, stems and MIDI archives and half-tagged copies. Only called while the run holds the lock, for folders it will write into.
     func removeLeftovers(in relative: String) -> [String] {
         var removed: [String] = []
-        for folder in [self.folder(relative), self.folder(relative).appendingPathComponent("stems", isDirectory: true)] {
+        let base = self.folder(relative)
+        for folder in [base, base.appendingPathComponent("stems", isDirectory: true), base.appendingPathComponent("midi", isDirectory: true)] {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
             for name in names where Self.isLeftover(name) {
                 let url = folder.appendingPathComponent(name)
@@ -80,8 +82,9 @@ struct OutputLibrary: Sendable {
     static let knownStems: Set<String> = ["original", "vocals", "bass", "drums", "other", "piano", "guitar", "strings", "wind", "accompaniment"]
 
     struct UnsafeArchive: Error, CustomStringConvertible {
+        var what = "stems"
         let member: String
-        var description: String { "the stems archive holds an unsafe member '\(member)'; nothing was extracted" }
+        var description: String { "the \(what) archive holds an unsafe member '\(member)'; nothing was extracted" }
     }
 
     /// Unpacks `zip` into `<folder>/stems/`. Every member is checked first (a plain file, a
@@ -93,23 +96,39 @@ struct OutputLibrary: Sendable {
     func extractStems(
         zip: URL, into folder: URL, finishing: @escaping @Sendable (String, URL) -> Bool = { _, _ in false }
     ) throws -> [(url: URL, written: PartFile.Written)] {
+        try extract(zip: zip, into: folder.appendingPathComponent("stems", isDirectory: true), what: "stems",
+                    name: Self.stemFileName(forMember:), finishing: finishing)
+    }
+
+    /// Unpacks a MIDI transcription's `zip` into `<folder>/midi/` the same way: every member a
+    /// Standard MIDI File (`MThd` header) with a `.mid` name (`Song_melody.mid` → `melody.mid`).
+    func extractMIDI(zip: URL, into folder: URL) throws -> [(url: URL, written: PartFile.Written)] {
+        try extract(zip: zip, into: folder.appendingPathComponent("midi", isDirectory: true), what: "MIDI",
+                    name: Self.midiFileName(forMember:)) { file in
+            file.head.prefix(4) == Data("MThd".utf8) ? nil : "is not a Standard MIDI File"
+        }
+    }
+
+    private func extract(
+        zip: URL, into target: URL, what: String, name: (String) -> String?, check: (PartFile) -> String? = { _ in nil },
+        finishing: @escaping @Sendable (String, URL) -> Bool = { _, _ in false }
+    ) throws -> [(url: URL, written: PartFile.Written)] {
         let archive = try Archive(url: zip, accessMode: .read, pathEncoding: nil)
-        let stemsFolder = folder.appendingPathComponent("stems", isDirectory: true)
         var plan: [(entry: Entry, name: String)] = []
         var seen = Set<String>()
         for entry in archive {
             if entry.type == .directory { continue }
-            guard entry.type == .file, let name = Self.stemFileName(forMember: entry.path), seen.insert(name).inserted else {
-                throw UnsafeArchive(member: entry.path)
+            guard entry.type == .file, let name = name(entry.path), seen.insert(name).inserted else {
+                throw UnsafeArchive(what: what, member: entry.path)
             }
             plan.append((entry, name))
         }
-        guard !plan.isEmpty else { throw UnsafeArchive(member: "(empty archive)") }
-        try FileManager.default.createDirectory(at: stemsFolder, withIntermediateDirectories: true)
+        guard !plan.isEmpty else { throw UnsafeArchive(what: what, member: "(empty archive)") }
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         var extracted: [(url: URL, file: PartFile)] = []
         func discardAll() { for index in extracted.indices { extracted[index].file.discard() } }
         for (entry, name) in plan {
-            let destination = stemsFolder.appendingPathComponent(name)
+            let destination = target.appendingPathComponent(name)
             var file = try PartFile(for: destination)
             let checksum: CRC32
             do {
@@ -122,7 +141,12 @@ struct OutputLibrary: Sendable {
             guard checksum == entry.checksum, UInt64(file.size) == entry.uncompressedSize else {
                 file.discard()
                 discardAll()
-                throw ProviderError(.transient(retryAfter: nil), "stem \(entry.path) failed its CRC check; nothing was extracted")
+                throw ProviderError(.transient(retryAfter: nil), "\(what) file \(entry.path) failed its CRC check; nothing was extracted")
+            }
+            if let problem = check(file) {
+                file.discard()
+                discardAll()
+                throw ProviderError(.transient(retryAfter: nil), "\(what) file \(entry.path) \(problem); nothing was extracted")
             }
             extracted.append((destination, file))
         }
@@ -134,12 +158,19 @@ struct OutputLibrary: Sendable {
         return results
     }
 
+    /// `Song_melody.mid` → `melody.mid`; nil for anything that is not a safe `.mid` name.
+    static func midiFileName(forMember path: String) -> String? {
+        guard let safe = safeMemberName(path) else { return nil }
+        let ext = (safe as NSString).pathExtension.lowercased()
+        guard ext == "mid" || ext == "midi" else { return nil }
+        let stem = (safe as NSString).deletingPathExtension
+        let part = stem.split(separator: "_").last.map(String.init) ?? stem
+        return part + ".mid"
+    }
+
     /// `Song_vocals.flac` → `vocals.flac`; nil for anything that could leave `stems/`.
     static func stemFileName(forMember path: String) -> String? {
-        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !path.contains("\0") else { return nil }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard !components.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else { return nil }
-        let base = String(components.last ?? "")
+        guard let base = safeMemberName(path) else { return nil }
         let ext = (base as NSString).pathExtension.lowercased()
         let stem = (base as NSString).deletingPathExtension
         let suffix = stem.split(separator: "_").last.map(String.init)?.lowercased() ?? stem
@@ -147,5 +178,17 @@ struct OutputLibrary: Sendable {
         let safe = name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
         guard !safe.isEmpty, !ext.isEmpty, ext.allSatisfy({ $0.isLetter || $0.isNumber }) else { return nil }
         return String(String.UnicodeScalarView(safe)) + "." + ext
+    }
+
+    /// The last component of a member's path, when the path is relative and stays inside the
+    /// folder it is unpacked into; its name is then reduced to safe ASCII.
+    private static func safeMemberName(_ path: String) -> String? {
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !path.contains("\0") else { return nil }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !components.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else { return nil }
+        let base = String(components.last ?? "")
+        let safe = base.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+        let name = String(String.UnicodeScalarView(safe))
+        return name.isEmpty || name.hasPrefix(".") ? nil : name
     }
 }

@@ -77,6 +77,9 @@ struct RunContext: Sendable {
             switch task.kind {
             case .extend: chains[task.key] = task.parents.first.flatMap { chains[$0] } ?? .song
             case .stems: chains[task.key] = task.parents.first.flatMap { chains[$0] } ?? .stems
+            case .midi: chains[task.key] = task.parents.first.flatMap { chains[$0] } ?? .midi
+            // A cover is a song (lyrics, timings), whatever it covers.
+            case .cover: chains[task.key] = .song
             default: chains[task.key] = task.kind
             }
         }

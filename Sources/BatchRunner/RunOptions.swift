@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import BatchLedger
 public import BatchManifest
 public import Foundation
-public import ProviderKit
+import ProviderKit
 
 /// What `run` was asked to do.
 public struct RunOptions: Sendable {

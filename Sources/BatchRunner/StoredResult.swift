@@ -10,6 +10,7 @@ struct StoredResult: Codable, Sendable {
     var audioURL: String?
     var audioHiURL: String?
     var stemsURL: String?
+    var midiURL: String?
     /// The files the item has (mp3, wav, stems). Absent in ledgers written before providers
     /// other than TemPolor: then the URLs present say it.
     var files: [FileRole]?
@@ -39,6 +40,7 @@ struct StoredResult: Codable, Sendable {
         audioURL = report.urls[.mp3]
         audioHiURL = report.urls[.wav]
         stemsURL = report.urls[.stems]
+        midiURL = report.urls[.midi]
         files = FileRole.allCases.filter(report.files.contains)
         progress = report.progress
         lyrics = report.lyrics
@@ -61,6 +63,7 @@ struct StoredResult: Codable, Sendable {
         case .mp3: audioURL
         case .wav: audioHiURL
         case .stems: stemsURL
+        case .midi: midiURL
         }
     }
 

@@ -100,10 +100,10 @@ extension TaskExecutor {
             }
 
             switch task.kind {
-            case .song, .extend, .instrumental:
+            case .song, .extend, .instrumental, .cover:
                 try await fileAudio(ref, &result, stem: task.fileStem) { try ledger.recordResult(task.key.hex, result: $0.json) }
-                if ref.chain == .song, task.kind == .song, let lyrics = result.lyrics, !lyrics.isEmpty {
-                    let url = folder.appendingPathComponent("lyrics.txt")
+                if ref.chain == .song, task.kind == .song || task.kind == .cover, let lyrics = result.lyrics, !lyrics.isEmpty {
+                    let url = folder.appendingPathComponent(task.kind == .cover ? "cover-lyrics.txt" : "lyrics.txt")
                     add(url, try context.library.writeText(lyrics + "\n", to: url))
                 }
                 // Further items of the same create: `song-2.mp3`, `song-3.mp3`, …
@@ -122,6 +122,24 @@ extension TaskExecutor {
                 if task.folders != [task.output], let lyrics = result.lyrics {
                     let url = folder.appendingPathComponent("lyrics.txt")
                     add(url, try context.library.writeText(lyrics + "\n", to: url))
+                }
+            case .midi:
+                let zip = folder.appendingPathComponent(".midi-\(task.key.short).zip")
+                var attempt = 0
+                while true {
+                    try await fetch(.midi, to: zip)
+                    files.removeAll { $0.path == context.library.relativePath(zip) }
+                    do {
+                        for (url, written) in try context.library.extractMIDI(zip: zip, into: folder) { add(url, written) }
+                        try? FileManager.default.removeItem(at: zip)
+                        break
+                    } catch let error as ProviderError where attempt + 1 < context.attempts {
+                        attempt += 1
+                        context.progress.note("\(task.output) midi \(task.key.short): \(error.message); downloading again")
+                    } catch {
+                        try? FileManager.default.removeItem(at: zip)
+                        throw error
+                    }
                 }
             case .stems:
                 let zip = folder.appendingPathComponent(".stems-\(task.key.short).zip")

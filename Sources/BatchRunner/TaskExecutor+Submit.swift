@@ -207,8 +207,9 @@ extension TaskExecutor {
                 throw ProviderError(.permanent, "the generated lyrics of \(parentKey.short) are empty")
             }
             submission.lyrics = lyrics
-        case .extend, .stems:
-            // The provider continues or splits the parent's item (and refreshes its URL if it needs one).
+        case .extend, .stems, .cover, .midi:
+            // The provider continues, splits, covers or transcribes the parent's item (and
+            // refreshes its URL just before, as signed URLs expire).
             submission.parent = context.ref(parentTask, itemID: parentItem)
             submission.parentReport = result.report
         case .lyrics, .instrumental:

@@ -24,7 +24,7 @@ struct TrackTagging: Sendable {
         self.tracks = tracks
     }
 
-    static func isTrack(_ kind: TaskKind) -> Bool { kind == .song || kind == .instrumental || kind == .extend }
+    static func isTrack(_ kind: TaskKind) -> Bool { kind == .song || kind == .instrumental || kind == .extend || kind == .cover }
 
     /// The item a task was derived from, as the ledger knows it.
     struct Parent: Sendable {

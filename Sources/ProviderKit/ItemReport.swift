@@ -4,6 +4,8 @@ public enum FileRole: String, Sendable, Codable, CaseIterable, Hashable {
     case wav
     /// One zip of separated stems.
     case stems
+    /// One zip of MIDI files.
+    case midi
 }
 
 /// What a provider says about one item, in the runner's terms.

@@ -14,14 +14,17 @@ struct Endpoint: Sendable {
     let secret: String
 
     /// The real service: credentials from the environment or the credentials file only.
-    static func live(_ api: Provider, options: RunOptions, variables: [String: String]) throws -> Endpoint {
+    /// The Open API's base URL for each `api.region`.
+    static let regionBaseURLs: [APISettings.Region: String] = [.global: "https://api.tempolor.com", .cn: "https://api.tianpuyue.cn"]
+
+    static func live(_ api: Provider, options: RunOptions, variables: [String: String], region: APISettings.Region = .global) throws -> Endpoint {
         switch api {
         case .useapi:
             let token = try Credentials.value("USEAPI_TOKEN", environment: variables, file: options.credentialsFile)
             return Endpoint(api: .useapi, baseURL: try baseURL(options.baseURL, variables["USEAPI_BASE_URL"], default: "https://api.useapi.net"), secret: token)
         case .tempolor, .simulator:
             let key = try Credentials.value("TEMPOLOR_API_KEY", environment: variables, file: options.credentialsFile)
-            return Endpoint(api: .tempolor, baseURL: try baseURL(options.baseURL, variables["TEMPOLOR_BASE_URL"], default: "https://api.tempolor.com"), secret: key)
+            return Endpoint(api: .tempolor, baseURL: try baseURL(options.baseURL, variables["TEMPOLOR_BASE_URL"], default: regionBaseURLs[region] ?? "https://api.tempolor.com"), secret: key)
         }
     }
 
@@ -42,7 +45,8 @@ struct Endpoint: Sendable {
             return UseAPIProvider(client: UseAPIClient(baseURL: baseURL, token: secret, http: http),
                                   userID: options["user_id"], maxJobs: options["max_jobs"].flatMap(Int.init))
         case .tempolor, .simulator:
-            return TemPolorProvider(client: TemPolorClient(baseURL: baseURL, key: APIKey(secret), http: http))
+            let route = options[APISettings.instrumentalRouteOption].flatMap(APISettings.InstrumentalRoute.init(rawValue:)) ?? .song
+            return TemPolorProvider(client: TemPolorClient(baseURL: baseURL, key: APIKey(secret), http: http), instrumentalRoute: route)
         }
     }
 }

@@ -82,7 +82,7 @@ extension TempoBatchRun {
                 if !simulatedRoots.contains(root) { simulatedRoots.append(root) }
             } else {
                 do {
-                    endpoints.append(try Endpoint.live(api, options: options, variables: environment.variables))
+                    endpoints.append(try Endpoint.live(api, options: options, variables: environment.variables, region: manifest.api.region))
                 } catch {
                     endpoints.append(nil)
                     refused[index] = RunResult(exitCode: Runner.ExitCode.invalid, message: "\(manifest.name): \(error)")

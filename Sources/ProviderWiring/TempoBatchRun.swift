@@ -47,7 +47,7 @@ public enum TempoBatchRun {
             if provider == .simulator || options.simulate {
                 return try await runOnSimulator(manifest, graph, api: api, options: options, environment: environment, simulator: simulator)
             }
-            let endpoint = try Endpoint.live(api, options: options, variables: environment.variables)
+            let endpoint = try Endpoint.live(api, options: options, variables: environment.variables, region: manifest.api.region)
             return await execute(manifest, graph, endpoint: endpoint, options: options, environment: environment)
         } catch {
             return RunResult(exitCode: Runner.ExitCode.invalid, message: "\(error)")

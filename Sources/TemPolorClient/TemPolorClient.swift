@@ -37,6 +37,27 @@ public struct TemPolorClient: Sendable {
         return try await create("song/generate", body)
     }
 
+    /// An instrumental the 2026 way: `song/generate` with `instrumental: true` and an
+    /// instrumental model; queried through `song/query`.
+    public func generateInstrumentalSong(prompt: String, model: String, callbackURL: String) async throws(TemPolorError) -> [String] {
+        try await create("song/generate", ["prompt": .string(prompt), "model": .string(model), "instrumental": .bool(true),
+                                           "callback_url": .string(callbackURL)])
+    }
+
+    /// A cover: `song/generate` with `action: upload_cover` and the audio to cover. Without
+    /// lyrics the platform writes them (billed as a lyrics call). Queried through `song/query`.
+    public func generateCover(audioURL: String, prompt: String, model: String, lyrics: String?, callbackURL: String) async throws(TemPolorError) -> [String] {
+        var body: [String: JSONValue] = ["action": .string("upload_cover"), "upload_audio_url": .string(audioURL), "prompt": .string(prompt),
+                                         "model": .string(model), "callback_url": .string(callbackURL)]
+        if let lyrics, !lyrics.isEmpty { body["lyrics"] = .string(lyrics) }
+        return try await create("song/generate", body)
+    }
+
+    /// A MIDI transcription of an audio URL (≤ 50 MB).
+    public func createMIDI(url: String, callbackURL: String) async throws(TemPolorError) -> [String] {
+        try await create("midi", ["url": .string(url), "callback_url": .string(callbackURL)])
+    }
+
     public func extend(_ kind: ItemKind, itemID: String, startTime: Int, lyrics: String?, callbackURL: String) async throws(TemPolorError) -> [String] {
         var body: [String: JSONValue] = ["item_id": .string(itemID), "start_time": .number(Double(startTime)), "callback_url": .string(callbackURL)]
         if let lyrics, !lyrics.isEmpty { body["lyrics"] = .string(lyrics) }
@@ -84,6 +105,10 @@ public struct TemPolorClient: Sendable {
 
     public func stems(_ ids: [String]) async throws(TemPolorError) -> [StemsItem] {
         try await query(.stems, ids).map(StemsItem.init)
+    }
+
+    public func midis(_ ids: [String]) async throws(TemPolorError) -> [MIDIItem] {
+        try await query(.midi, ids).map(MIDIItem.init)
     }
 
     private func query(_ kind: ItemKind, _ ids: [String]) async throws(TemPolorError) -> [JSONValue] {

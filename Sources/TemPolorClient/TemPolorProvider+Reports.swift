@@ -50,4 +50,16 @@ extension TemPolorProvider {
         if let url = item.stemsURL { report.urls[.stems] = url; report.files.insert(.stems) }
         return report
     }
+
+    static func report(_ item: MIDIItem) -> ItemReport {
+        let phase: ItemReport.Phase
+        switch item.status {
+        case "succeeded": phase = item.midiURL == nil ? .working : .succeeded
+        case "failed": phase = .failed("the provider could not transcribe the audio")
+        default: phase = .working
+        }
+        var report = ItemReport(phase: phase, providerStatus: item.status, raw: item.raw)
+        if let url = item.midiURL { report.urls[.midi] = url; report.files.insert(.midi) }
+        return report
+    }
 }

@@ -6,14 +6,26 @@ public import ProviderKit
 /// to 10 ids each), result URLs answered by the query and refreshed by querying again.
 public struct TemPolorProvider: GenerationProvider {
     let client: TemPolorClient
+    /// Where instrumentals are made and queried (`api.instrumental_route`).
+    let instrumentalRoute: APISettings.InstrumentalRoute
 
-    public init(client: TemPolorClient) { self.client = client }
+    public init(client: TemPolorClient, instrumentalRoute: APISettings.InstrumentalRoute = .song) {
+        self.client = client
+        self.instrumentalRoute = instrumentalRoute
+    }
 
-    /// Everything the Open API offers (the 2025 routes).
-    public static let capabilities = ProviderCapabilities(
-        name: "tempolor", extend: true, lyricsGeneration: true, instrumental: true, chainStems: .create, stemsOfURL: true,
-        voiceID: true, instrumentalParameters: false, songModels: ModelCatalogue.songModels, instrumentalModels: ModelCatalogue.instrumentalModels
-    )
+    /// Everything the Open API offers: the 2025 routes and the 2026 ones (cover, MIDI). The
+    /// `cn` region has no extend (checked with the manifest's `api.region`).
+    public static let capabilities: ProviderCapabilities = {
+        var capabilities = ProviderCapabilities(
+            name: "tempolor", extend: true, lyricsGeneration: true, instrumental: true, chainStems: .create, stemsOfURL: true,
+            voiceID: true, instrumentalParameters: false, songModels: ModelCatalogue.songModels, instrumentalModels: ModelCatalogue.instrumentalModels
+        )
+        capabilities.cover = true
+        capabilities.midi = true
+        capabilities.regions = true
+        return capabilities
+    }()
 
     public var capabilities: ProviderCapabilities { Self.capabilities }
 
@@ -27,16 +39,20 @@ public struct TemPolorProvider: GenerationProvider {
                     lyrics: submission.lyrics, voiceID: submission.voiceID, callbackURL: submission.callbackURL
                 )
             case .instrumental:
-                ids = try await client.generateInstrumental(
-                    prompt: submission.prompt ?? "", model: submission.model ?? ModelCatalogue.defaultInstrumentalModel,
-                    callbackURL: submission.callbackURL
-                )
+                let prompt = submission.prompt ?? "", model = submission.model ?? ModelCatalogue.defaultInstrumentalModel
+                switch instrumentalRoute {
+                case .song: ids = try await client.generateInstrumentalSong(prompt: prompt, model: model, callbackURL: submission.callbackURL)
+                case .legacy: ids = try await client.generateInstrumental(prompt: prompt, model: model, callbackURL: submission.callbackURL)
+                }
             case .extend:
-                guard let parent = submission.parent else { throw ProviderError(.permanent, "an extend needs the item it continues") }
-                ids = try await client.extend(
-                    submission.chain == .instrumental ? .instrumental : .song, itemID: parent.id,
-                    startTime: submission.startTime ?? 0, lyrics: submission.lyrics, callbackURL: submission.callbackURL
+                ids = try await extend(submission)
+            case .cover:
+                ids = try await client.generateCover(
+                    audioURL: try await sourceURL(submission), prompt: submission.prompt ?? "", model: submission.model ?? ModelCatalogue.defaultCoverModel,
+                    lyrics: submission.lyrics, callbackURL: submission.callbackURL
                 )
+            case .midi:
+                ids = try await client.createMIDI(url: try await sourceURL(submission), callbackURL: submission.callbackURL)
             case .lyrics:
                 ids = try await client.generateLyrics(prompt: submission.prompt ?? "", songModel: submission.model, callbackURL: submission.callbackURL)
             case .stems:
@@ -52,14 +68,31 @@ public struct TemPolorProvider: GenerationProvider {
         return ids.map { ItemRef(id: $0, kind: submission.kind, chain: submission.chain) }
     }
 
-    /// The URL to split: an outside file, or the freshest URL of the chain's last audio
+    /// An extend through its chain's route. An instrumental made through `song/generate` is
+    /// continued through `song/extend`; a service that answers 400008 there (it does not know
+    /// the item on that route) made nothing, so the instrumental route is asked instead.
+    private func extend(_ submission: Submission) async throws -> [String] {
+        guard let parent = submission.parent else { throw ProviderError(.permanent, "an extend needs the item it continues") }
+        let instrumental = submission.chain == .instrumental
+        let route: ItemKind = instrumental && instrumentalRoute == .legacy ? .instrumental : .song
+        do {
+            return try await client.extend(route, itemID: parent.id, startTime: submission.startTime ?? 0, lyrics: submission.lyrics,
+                                           callbackURL: submission.callbackURL)
+        } catch {
+            guard instrumental, route == .song, error.kind == .business(code: 400008) else { throw error }
+            return try await client.extend(.instrumental, itemID: parent.id, startTime: submission.startTime ?? 0, lyrics: submission.lyrics,
+                                           callbackURL: submission.callbackURL)
+        }
+    }
+
+    /// The URL to split, cover or transcribe: an outside file, or the freshest URL of the chain's last audio
     /// (signed URLs expire, so the parent is queried just before).
     private func sourceURL(_ submission: Submission) async throws -> String {
         if let url = submission.sourceURL { return url }
-        guard let parent = submission.parent else { throw ProviderError(.permanent, "stems need a URL or a parent item") }
+        guard let parent = submission.parent else { throw ProviderError(.permanent, "\(submission.kind.rawValue) needs a URL or a parent item") }
         let fresh = try await status([parent])[parent.id]
         guard let url = fresh?.urls[.wav] ?? fresh?.urls[.mp3] ?? submission.parentReport?.urls[.mp3] else {
-            throw ProviderError(.permanent, "the parent \(parent.id) has no audio URL to split")
+            throw ProviderError(.permanent, "the parent \(parent.id) has no audio URL")
         }
         return url
     }
@@ -67,7 +100,7 @@ public struct TemPolorProvider: GenerationProvider {
     /// Extends are queried through their chain's route; one call carries up to 10 ids.
     public func statusGroups(_ refs: [ItemRef]) -> [[ItemRef]] {
         var byRoute: [ItemKind: [ItemRef]] = [:]
-        for ref in refs { byRoute[Self.route(ref), default: []].append(ref) }
+        for ref in refs { byRoute[route(ref), default: []].append(ref) }
         return ItemKind.allCases.flatMap { route in
             let refs = byRoute[route] ?? []
             return stride(from: 0, to: refs.count, by: TemPolorClient.queryLimit).map {
@@ -76,13 +109,16 @@ public struct TemPolorProvider: GenerationProvider {
         }
     }
 
-    static func route(_ ref: ItemRef) -> ItemKind {
+    /// The query route of an item: instrumentals (and their extends) by `api.instrumental_route`,
+    /// covers through `song/query`.
+    func route(_ ref: ItemRef) -> ItemKind {
         switch ref.kind {
-        case .song: .song
-        case .instrumental: .instrumental
-        case .extend: ref.chain == .instrumental ? .instrumental : .song
+        case .song, .cover: .song
+        case .instrumental: instrumentalRoute == .legacy ? .instrumental : .song
+        case .extend: ref.chain == .instrumental && instrumentalRoute == .legacy ? .instrumental : .song
         case .lyrics: .lyrics
         case .stems: .stems
+        case .midi: .midi
         }
     }
 
@@ -94,11 +130,12 @@ public struct TemPolorProvider: GenerationProvider {
             Dictionary(reports) { first, _ in first }
         }
         do {
-            switch Self.route(first) {
+            switch route(first) {
             case .song: return byID(try await client.songs(ids).map { ($0.itemID, Self.report($0)) })
             case .instrumental: return byID(try await client.instrumentals(ids).map { ($0.itemID, Self.report($0)) })
             case .lyrics: return byID(try await client.lyrics(ids).map { ($0.itemID, Self.report($0)) })
             case .stems: return byID(try await client.stems(ids).map { ($0.itemID, Self.report($0)) })
+            case .midi: return byID(try await client.midis(ids).map { ($0.itemID, Self.report($0)) })
             }
         } catch {
             throw Self.providerError(error, isCreate: false)

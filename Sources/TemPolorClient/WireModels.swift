@@ -66,9 +66,26 @@ public struct StemsItem: Sendable, Equatable {
     }
 }
 
+/// A MIDI transcription as `midi/query` answers it: `midi_url` is a zip of `.mid` files.
+public struct MIDIItem: Sendable, Equatable {
+    public var itemID: String
+    public var status: String
+    public var midiURL: String?
+    public var stemsURL: String?
+    public var raw: JSONValue
+
+    public init(_ raw: JSONValue) {
+        self.raw = raw
+        itemID = raw["item_id"]?.string ?? ""
+        status = raw["status"]?.string ?? "unknown"
+        midiURL = raw["midi_url"]?.string
+        stemsURL = raw["stems_url"]?.string
+    }
+}
+
 /// The routes with their own query endpoints.
 public enum ItemKind: String, Sendable, CaseIterable {
-    case song, instrumental, lyrics, stems
+    case song, instrumental, lyrics, stems, midi
 
     var queryPath: String {
         switch self {
@@ -76,6 +93,7 @@ public enum ItemKind: String, Sendable, CaseIterable {
         case .instrumental: "instrumental/query"
         case .lyrics: "lyrics/query"
         case .stems: "stems/query"
+        case .midi: "midi/query"
         }
     }
 
@@ -85,6 +103,7 @@ public enum ItemKind: String, Sendable, CaseIterable {
         case .instrumental: "instrumentals"
         case .lyrics: "lyrics"
         case .stems: "stems"
+        case .midi: "midis"
         }
     }
 }

@@ -62,7 +62,7 @@ public struct UseAPIProvider: GenerationProvider {
             // Stems of a chain are a download format of the chain's own job: nothing to create.
             guard let parent = submission.parent else { throw ProviderError(.permanent, "useapi only splits its own generations") }
             return [ItemRef(id: parent.id, kind: .stems, chain: submission.chain)]
-        case .extend, .lyrics:
+        case .extend, .lyrics, .cover, .midi:
             throw ProviderError(.permanent, "useapi has no \(submission.kind.rawValue) route")
         }
     }

@@ -20,7 +20,7 @@ struct TempoBatch: AsyncParsableCommand {
           75   another run holds the lock (cron overlap)
           130  interrupted (SIGINT), state saved; 143 terminated (SIGTERM), state saved
         """,
-        subcommands: [Init.self, Validate.self, PlanCommand.self, Run.self, Status.self, Verify.self, LedgerCommand.self, Simulate.self, Balance.self]
+        subcommands: [Init.self, Validate.self, PlanCommand.self, Run.self, Status.self, Verify.self, LedgerCommand.self, Simulate.self, Balance.self, Models.self]
     )
 
     /// Parses and runs like ArgumentParser's own `main()`, but reports usage errors with exit

@@ -5,6 +5,40 @@ import Testing
 
 @Suite("The ledger")
 struct LedgerTests {
+    @Test func aLedgerOfTheLastVersionKeepsEveryRowAndTakesCoverAndMIDITasks() throws {
+        let queue = try DatabaseQueue()
+        try Ledger.migrator.migrate(queue, upTo: "v2: file stats, extra items")
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO run (manifest, startedAt, creditsSpent) VALUES ('old', ?, 30)", arguments: [at])
+            try db.execute(sql: """
+                INSERT INTO task (key, manifest, job, kind, output, fileStem, state, request, parents, provider, itemID, attempts, cost, createdAt, updatedAt)
+                VALUES ('k1', 'old', 'j', 'song', 'old/j', 'song', 'downloaded', '{}', '[]', 'tempolor', 'song_1', 1, 30, ?, ?)
+                """, arguments: [at, at])
+            try db.execute(sql: "INSERT INTO event (taskKey, runID, at, actor, toState, attempt) VALUES ('k1', 1, ?, 'runner', 'downloaded', 1)", arguments: [at])
+            try db.execute(sql: "INSERT INTO file (taskKey, path, size, sha256, createdAt) VALUES ('k1', 'old/j/song.mp3', 3, 'abc', ?)", arguments: [at])
+        }
+        let ledger = try Ledger(queue)
+        #expect(try ledger.task("k1")?.itemID == "song_1")
+        #expect(try ledger.events(of: "k1").count == 1)
+        #expect(try ledger.files(of: "k1").map(\.path) == ["old/j/song.mp3"])
+        // The new kinds are accepted; an unknown one is still refused.
+        try ledger.register(["cover", "midi"].map { kind in
+            TaskRecord(key: "k-\(kind)", manifest: "new", job: "j", kind: kind, output: "new/j", fileStem: kind, request: "{}", parents: ["k1"],
+                       provider: "tempolor", cost: 10, now: at)
+        })
+        #expect(try ledger.task("k-midi")?.kind == "midi")
+        #expect(throws: (any Error).self) {
+            try ledger.register([TaskRecord(key: "k-x", manifest: "new", job: "j", kind: "karaoke", output: "new/j", fileStem: "x", request: "{}",
+                                            parents: [], provider: "tempolor", cost: 1, now: at)])
+        }
+        // The schema still refuses edits to events, and still knows the indexes.
+        #expect(throws: (any Error).self) { try queue.write { try $0.execute(sql: "DELETE FROM event") } }
+        let indexes = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'task'") }
+        #expect(Set(indexes).isSuperset(of: ["task_on_manifest", "task_on_output", "task_on_state"]), "\(indexes)")
+        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM pragma_foreign_key_check") } == 0)
+    }
+
     func task(_ key: String, now: Date = Date()) -> TaskRecord {
         TaskRecord(key: key, manifest: "m", job: "j", kind: "song", output: "m/j/v1", fileStem: "song",
                    request: #"{"prompt":"x"}"#, parents: [], provider: "tempolor", cost: 30, now: now)

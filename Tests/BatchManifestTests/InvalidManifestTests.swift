@@ -383,7 +383,7 @@ struct InvalidManifestTests {
         jobs:
           - name: a
             variants: 2
-        """, line: 3, column: 5, message: "job 'a' has nothing to make; give it a song, instrumental or stems"),
+        """, line: 3, column: 5, message: "job 'a' has nothing to make; give it a song, instrumental, cover or stems"),
         InvalidCase(name: "empty jobs list", yaml: """
         version: 1
         jobs: []

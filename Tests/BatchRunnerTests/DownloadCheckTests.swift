@@ -160,6 +160,49 @@ struct DownloadCheckTests {
         }
         #expect(stems(in: folder).isEmpty, "\(stems(in: folder))")
     }
+
+    // MARK: MIDI archives
+
+    func midi(in folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("midi").path)) ?? []).sorted()
+    }
+
+    static func smf(_ marker: UInt8) -> Data { Data("MThd".utf8) + Data([0, 0, 0, 6, 0, 1, 0, 2, 1, 224]) + Data(repeating: marker, count: 40) }
+
+    @Test func aMIDIArchiveIsFiledAsMidFilesAndAnythingElseLeavesNothing() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = folder.appendingPathComponent("m.zip")
+        try Self.archive(at: good) { archive in
+            try Self.add(archive, "Lantern_melody.mid", Self.smf(1))
+            try Self.add(archive, "Lantern_bass.mid", Self.smf(2))
+        }
+        #expect(try OutputLibrary(root: folder).extractMIDI(zip: good, into: folder).count == 2)
+        #expect(midi(in: folder) == ["bass.mid", "melody.mid"])
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("midi"))
+
+        // A member that is not a Standard MIDI File: refused, nothing under a final name.
+        let bad = folder.appendingPathComponent("b.zip")
+        try Self.archive(at: bad) { archive in
+            try Self.add(archive, "Lantern_melody.mid", Self.smf(1))
+            try Self.add(archive, "Lantern_bass.mid", Self.flac(2))
+        }
+        do {
+            _ = try OutputLibrary(root: folder).extractMIDI(zip: bad, into: folder)
+            Issue.record("a member that is not MIDI was accepted")
+        } catch let error as ProviderError {
+            #expect(error.message.contains("is not a Standard MIDI File"))
+        }
+        #expect(midi(in: folder).isEmpty, "\(midi(in: folder))")
+        // A member that is not a .mid at all, or would leave midi/: refused before anything is written.
+        let odd = folder.appendingPathComponent("o.zip")
+        try Self.archive(at: odd) { archive in try Self.add(archive, "../Lantern_melody.mid", Self.smf(1)) }
+        #expect(throws: OutputLibrary.UnsafeArchive.self) { try OutputLibrary(root: folder).extractMIDI(zip: odd, into: folder) }
+        let text = folder.appendingPathComponent("t.zip")
+        try Self.archive(at: text) { archive in try Self.add(archive, "notes.txt", Self.smf(1)) }
+        #expect(throws: OutputLibrary.UnsafeArchive.self) { try OutputLibrary(root: folder).extractMIDI(zip: text, into: folder) }
+        #expect(midi(in: folder).isEmpty)
+    }
 }
 
 /// `concurrency.downloads` bounds the downloads in flight, whatever the task limit.

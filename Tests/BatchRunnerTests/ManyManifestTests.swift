@@ -142,6 +142,8 @@ struct ManyManifestTests {
             #expect(result.exitCode == Runner.ExitCode.budget)
             #expect(await sim.simulator.acceptedCreates == 3)
             #expect(log.text.contains("0 spent today, 90 left"), "\(log.text)")
+            // Planned once for both: b's second song is over budget in the plan, not refused on the way.
+            #expect(log.text.contains("b: stopped by budget: 1 task(s) did not fit in what is left of the budget"), "\(log.text)")
             // The same day, a second run sends nothing; the next day the last song is made.
             #expect(await sim.runMany([a, b]) { $0.budget = daily }.exitCode == Runner.ExitCode.budget)
             #expect(await sim.simulator.acceptedCreates == 3)

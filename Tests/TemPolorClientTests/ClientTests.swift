@@ -56,6 +56,36 @@ struct ClientTests {
         }
     }
 
+    @Test func instrumentalsFollowTheRouteAndAnExtendFallsBackWhenSongExtendDoesNotKnowTheItem() async throws {
+        let clock = ManualSimulatorClock()
+        try await Self.withClient({ $0.timeScale = 1 }, clock: clock) { client, simulator in
+            let songRoute = TemPolorProvider(client: client), legacy = TemPolorProvider(client: client, instrumentalRoute: .legacy)
+            var submission = Submission(kind: .instrumental, chain: .instrumental, reference: "k", callbackURL: "https://x.invalid/cb")
+            submission.prompt = "piano"
+            submission.model = "TemPolor i3"
+            let made = try #require(try await songRoute.submit(submission).first)
+            let old = try #require(try await legacy.submit(submission).first)
+            clock.advance(by: 200)
+            // Each is checked through its route's query.
+            #expect(songRoute.statusGroups([made]).map { $0.map(\.id) } == [[made.id]])
+            #expect(try await songRoute.status([made])[made.id]?.phase == .succeeded)
+            #expect(try await legacy.status([old])[old.id]?.phase == .succeeded)
+            var extend = Submission(kind: .extend, chain: .instrumental, reference: "e", callbackURL: "https://x.invalid/cb")
+            extend.startTime = 20
+            // The song route continues its own instrumental through song/extend…
+            extend.parent = made
+            #expect(try await songRoute.submit(extend).count == 1)
+            // …and one the legacy route made (song/extend answers 400008, having made nothing)
+            // through instrumental/extend.
+            extend.parent = old
+            #expect(try await songRoute.submit(extend).count == 1)
+            let stats = await simulator.stats()
+            #expect(stats.requests["/open-apis/v1/song/extend"] == 2)
+            #expect(stats.requests["/open-apis/v1/instrumental/extend"] == 1)
+            #expect(stats.acceptedCreates["extend"] == 2)
+        }
+    }
+
     @Test func unknownFieldsAndStatusesAreTolerated() throws {
         let raw = try #require(JSONValue.parse("""
         {"item_id": 42, "status": "post_processing", "duration": "96.5", "audio_url": "", "brand_new": {"x": [1, 2]},

@@ -65,7 +65,7 @@ struct HelpTextTests {
 
     @Test func everyCommandIsFound() throws {
         let paths = try Self.commandPaths().map { $0.joined(separator: " ") }
-        for expected in ["", "validate", "plan", "run", "status", "verify", "ledger", "ledger rebuild", "ledger restore", "simulate", "balance", "init"] {
+        for expected in ["", "validate", "plan", "run", "status", "verify", "ledger", "ledger rebuild", "ledger restore", "simulate", "balance", "init", "models"] {
             #expect(paths.contains(expected), "\(paths)")
         }
     }

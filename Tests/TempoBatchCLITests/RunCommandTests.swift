@@ -229,19 +229,27 @@ struct RunCommandTests {
         let result = try BinaryRunner.run(["run", "manifests/", "--simulator", "--output", folder.path, "--max-parallel", "4", "--quiet"],
                                           environment: ["TEMPOLOR_API_KEY": "", "USEAPI_TOKEN": ""])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("4 manifest(s), exit code 0: ballads 0; demo 0; nightly-moods 0; useapi-night 0"), "\(result.stdout)")
+        // Every example, in file-name order, each with its own report and playlist.
+        let examples = try FileManager.default.contentsOfDirectory(atPath: BinaryRunner.repositoryRoot.appendingPathComponent("manifests").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        let names = try examples.map { file in
+            let text = try String(contentsOf: BinaryRunner.repositoryRoot.appendingPathComponent("manifests/\(file)"), encoding: .utf8)
+            return try #require(text.firstMatch(of: /\nname: ([a-z-]+)/)).1
+        }
+        #expect(examples.count >= 5)
+        #expect(result.stdout.contains("\(examples.count) manifest(s), exit code 0: " + names.map { "\($0) 0" }.joined(separator: "; ")), "\(result.stdout)")
         let summaries = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("_reports").path)
         #expect(summaries.filter { $0.hasSuffix(".md") }.count == 1, "\(summaries)")
-        for name in ["ballads", "demo", "nightly-moods", "useapi-night"] {
+        for name in names {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name)/playlist.m3u8").path), "\(name)")
         }
 
         let validated = try BinaryRunner.run(["validate", "manifests"])
         #expect(validated.status == 0, "\(validated.stderr)")
-        #expect(validated.stderr.components(separatedBy: ": ok, ").count == 5, "\(validated.stderr)")
+        #expect(validated.stderr.components(separatedBy: ": ok, ").count == examples.count + 1, "\(validated.stderr)")
         let plans = try BinaryRunner.run(["plan", "manifests", "--json"])
         #expect(plans.status == 0, "\(plans.stderr)")
-        #expect((try JSONSerialization.jsonObject(with: Data(plans.stdout.utf8)) as? [Any])?.count == 4, "\(plans.stdout.prefix(300))")
+        #expect((try JSONSerialization.jsonObject(with: Data(plans.stdout.utf8)) as? [Any])?.count == examples.count, "\(plans.stdout.prefix(300))")
 
         // A broken manifest beside a good one: both commands report it and go on with the other.
         let mixed = folder.appendingPathComponent("mixed", isDirectory: true)

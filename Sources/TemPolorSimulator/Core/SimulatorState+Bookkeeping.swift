@@ -16,6 +16,8 @@ extension SimulatorState {
         stats.queryItemIDsMax = max(stats.queryItemIDsMax, ids)
     }
 
+    func sourceURL(ofItem id: String) -> String? { items[id]?.sourceURL }
+
     func currentStats() -> SimulatorStats {
         var copy = stats
         copy.balance = balance

@@ -28,6 +28,9 @@ public struct TemPolorSimulator: Sendable {
 
     public func stats() async -> SimulatorStats { await state.currentStats() }
 
+    /// The audio URL an item was made from (stems, a cover, MIDI), if any.
+    public func sourceURL(ofItem id: String) async -> String? { await state.sourceURL(ofItem: id) }
+
     /// The next `times` calls of `path` (or of any API path for `*`) get `fault`, before the
     /// profile is consulted. useapi routes with a job id are keyed by their pattern, such as
     /// `/v1/tempolor/music/{job}`.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The Open API's extend: continue a finished song or instrumental from `start_time`.
+/// The Open API's extend: continue a finished song or instrumental from `start_time`
+/// (`song/extend` also takes instrumentals made through `song/generate`).
 extension SimulatorState {
     func createExtend(_ request: ExtendRequest, kind: ItemKind) throws(BusinessError) -> [String] {
         let callback = try requireCallback(request.callback_url)
@@ -9,9 +10,15 @@ extension SimulatorState {
         guard (10...600).contains(start) else { throw BusinessError(.badParameter, "start_time must be between 10 and 600") }
         try checkLyricsLength(request.lyrics)
         try openAPIScreen(request.lyrics)
-        guard let parent = items[parentID], parent.kind == kind, parent.surface == .openAPI else {
+        // song/extend also continues an instrumental that song/generate made (2026: instrumentals
+        // are songs' siblings there); the continuation is an instrumental made the same way.
+        guard let parent = items[parentID], parent.surface == .openAPI,
+              parent.kind == kind || (kind == .song && parent.kind == .instrumental && parent.createdAs == .song)
+        else {
             throw BusinessError(.itemNotFound, "item \(parentID) does not exist")
         }
+        let createdAs: ItemKind? = parent.kind == kind ? parent.createdAs : .song
+        let kind = parent.kind
         let state = parent.snapshot(at: clock.now()).status
         guard state == .succeeded || state == .partFailed else {
             throw BusinessError(.abnormalState, "item \(parentID) is \(state.rawValue); only finished works can be extended")
@@ -34,7 +41,7 @@ extension SimulatorState {
         return try openAPICreate(ItemDraft(
             kind: kind, model: parent.model, prompt: parent.prompt, lyrics: lyrics, sections: sections, duration: duration,
             callbackURL: callback, cost: configuration.prices.extend, mainAfter: configuration.schedule.main,
-            parentID: parentID, startTime: startTime, countedAs: "extend"
+            parentID: parentID, startTime: startTime, createdAs: createdAs, countedAs: "extend"
         ))
     }
 }
