@@ -36,4 +36,13 @@ struct SchemaTests {
         #expect(Self.keys(["properties", "ambiguity"]) == Set(ManifestReader.ambiguityKeys))
         #expect(Self.keys(["properties", "pricing"]) == Set(TaskKind.allCases.map(\.rawValue) + ["models"]))
     }
+
+    /// The run events' schema names every task kind a transition can carry.
+    @Test func theRunEventsSchemaKnowsEveryTaskKind() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../schema/run-events.schema.json").standardized
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let kinds = try #require(text.firstMatch(of: /"kind": \{\s*"enum": \[([^\]]*)\]/)).1
+        let listed = Set(kinds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) })
+        #expect(listed == Set(TaskKind.allCases.map(\.rawValue)))
+    }
 }
