@@ -100,6 +100,15 @@ let package = Package(
         // The one place where a provider is chosen, its credentials read and the embedded
         // simulator started; the command line and the end-to-end tests go through it.
         .target(
+            name: "CallbackReceiver",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ProviderWiring",
             dependencies: [
                 "BatchManifest",
@@ -165,6 +174,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CallbackReceiverTests",
+            dependencies: ["CallbackReceiver", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -27,7 +27,7 @@ extension StarterManifest {
 
         # Every job inherits these; a job may override any of them.
         defaults:
-          model: TemPolor v4.5              # the song model
+          model: tempolor-latest            # the song model (`tempo-batch models` lists them)
           instrumental_model: TemPolor i4   # the instrumental model
           # The platform POSTs progress here (optional; polling stays the source of truth).
           # ${VAR} reads the environment; an unset variable is a validation error.
