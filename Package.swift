@@ -102,6 +102,7 @@ let package = Package(
         .target(
             name: "CallbackReceiver",
             dependencies: [
+                "ProviderKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,6 +112,7 @@ let package = Package(
         .target(
             name: "ProviderWiring",
             dependencies: [
+                "CallbackReceiver",
                 "BatchManifest",
                 "BatchRunner",
                 "ProviderKit",
@@ -178,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallbackReceiverTests",
-            dependencies: ["CallbackReceiver", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["CallbackReceiver", "ProviderKit", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
         .testTarget(

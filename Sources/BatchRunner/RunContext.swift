@@ -31,6 +31,8 @@ struct RunContext: Sendable {
     let chains: [TaskKey: TaskKind]
     /// The manifest's options for its provider (useapi `user_id`, `max_jobs`).
     let providerOptions: [String: String]
+    /// The run's own callback URL (`--listen --callback-url`), else the placeholder.
+    let callbackURL: String
     /// Ambiguous tasks the user consented, for this run, to pay again for (the plan's resubmits).
     var consented: Set<TaskKey>
     /// What the ledger held for every task when the run was planned (task heads: see

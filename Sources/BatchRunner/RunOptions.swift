@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import BatchLedger
 public import BatchManifest
 public import Foundation
-import ProviderKit
+public import ProviderKit
 
 /// What `run` was asked to do.
 public struct RunOptions: Sendable {
@@ -32,6 +32,13 @@ public struct RunOptions: Sendable {
     public var credentialsFile: String?
     /// Between status checks; default 5 s, or 100 ms against the embedded simulator.
     public var pollInterval: Duration?
+    /// `--listen HOST:PORT`: receive the providers' callbacks here (started by the command layer).
+    public var listen: (host: String, port: Int)?
+    /// `--callback-url`: the public URL that reaches `listen` (default: the listening address).
+    public var callbackBase: URL?
+    /// `--callback-url` with `--listen`: where this run receives the providers' callbacks (a URL
+    /// with the run's secret token), sent for every task whose job names no `callback_url`.
+    public var callbackURL: String?
     /// After the first SIGINT/SIGTERM: how long to keep tracking paid-for work before stopping.
     public var grace: Duration = .seconds(30)
     /// How long one run waits for a submitted item before leaving it to the next run.
@@ -55,6 +62,8 @@ public struct RunEnvironment: Sendable {
     public var signals: AsyncStream<Int32>?
     /// Told about every provider call and download (a test clock advances only between them).
     public var activity: (any RunActivity)?
+    /// Callbacks received for this run (`run --listen`): each asks for an early status check.
+    public var wakeups: AsyncStream<Wakeup>?
 
     /// A run whose events are rendered as plain lines to `output` (events without a line, such
     /// as download progress, are dropped).

@@ -198,6 +198,7 @@ struct PreparedRun: Sendable {
             clock: environment.clock, retrying: retrying.holding(environment.activity), progress: ProgressReporter(manifest: manifest.name, events: environment.events),
             chains: RunContext.chains(for: graph),
             providerOptions: manifest.providerOptions,
+            callbackURL: options.callbackURL ?? RunContext.placeholderCallbackURL,
             consented: plan.resubmissions, records: records,
             activity: environment.activity
         )

@@ -186,7 +186,7 @@ extension TaskExecutor {
         let request = task.request
         var submission = Submission(
             kind: task.kind, chain: context.chains[task.key] ?? task.kind, reference: task.key.hex,
-            callbackURL: task.callbackURL ?? RunContext.placeholderCallbackURL, options: context.providerOptions
+            callbackURL: task.callbackURL ?? context.callbackURL, options: context.providerOptions
         )
         submission.model = request.model
         submission.prompt = request.prompt

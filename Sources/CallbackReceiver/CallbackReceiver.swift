@@ -2,15 +2,8 @@ public import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+public import ProviderKit
 import ServiceLifecycle
-
-/// What a provider's callback asks the run to do: check these items now, or, when the body
-/// names none the run can recognise, check everything in flight now. A callback is only ever a
-/// wake-up: its URLs and states are never trusted, the item is queried.
-public enum Wakeup: Sendable, Equatable {
-    case items([String])
-    case all
-}
 
 /// `run --listen HOST:PORT`: a small HTTP receiver for the providers' callbacks (the Open API's
 /// `callback_url`, useapi.net's `replyUrl`). Every URL handed out carries a per-run secret token

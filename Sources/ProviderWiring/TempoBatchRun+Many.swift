@@ -165,7 +165,14 @@ extension TempoBatchRun {
             entries.append(RunEntry(manifest: manifest, graph: graph, provider: provider, account: account))
             positions.append(index)
         }
-        let ran = await Runner.executeMany(entries, options: options, environment: environment, skipped: skipped, summary: true)
+        let ran: ManyRunResult
+        do {
+            ran = try await Callbacks.around(options.dryRun ? RunOptions.noListening(options) : options, environment) { [entries] options, environment in
+                await Runner.executeMany(entries, options: options, environment: environment, skipped: skipped, summary: true)
+            }
+        } catch {
+            ran = ManyRunResult(runs: entries.map { ($0.manifest.name, RunResult(exitCode: Runner.ExitCode.invalid, message: "\(error)")) }, skipped: skipped)
+        }
         try? await http.shutdown()
         var runs: [(manifest: String, result: RunResult)] = []
         var byPosition: [Int: (manifest: String, result: RunResult)] = [:]

@@ -84,7 +84,14 @@ public enum TempoBatchRun {
         var environment = environment
         let events = environment.events
         environment.events = { events($0.mapText(redactor.clean)) }
-        let result = await Runner.execute(manifest, graph, provider: provider, options: options, environment: environment)
+        let result: RunResult
+        do {
+            result = try await Callbacks.around(options.dryRun ? RunOptions.noListening(options) : options, environment) { options, environment in
+                await Runner.execute(manifest, graph, provider: provider, options: options, environment: environment)
+            }
+        } catch {
+            result = RunResult(exitCode: Runner.ExitCode.invalid, message: "\(error)")
+        }
         try? await http.shutdown()
         return RunResult(exitCode: result.exitCode, report: result.report, message: result.message.map(redactor.clean))
     }

@@ -30,6 +30,8 @@ struct Run: AsyncParsableCommand {
 
         Budgets: the manifest's budget (per run, or per day, week or month with budget.per and budget.timezone) and --budget-credits with --budget-per for every manifest under the output root together. A window's spend is read from the ledger's committed creates, so a restart or a second run in the same window continues the count; a create is only sent when its price fits in what is left.
 
+        --listen HOST:PORT starts a small receiver for the providers' callbacks while the run lasts, and --callback-url names the public URL that reaches it; tasks whose job names no callback_url send that URL with a per-run secret token in its path. A callback only asks for an early status check of its item (its URLs are never trusted); polling stays the source of truth and the fallback. Without --listen a placeholder URL is sent and nothing listens.
+
         --until HH:MM or --for 6h end the night: past the deadline nothing new is submitted, and paid-for work is tracked and filed for up to --grace seconds; the report lists what is left for the next run.
 
         A missing ledger over a library that holds paid work is refused: run with --rebuild-ledger (or `tempo-batch ledger rebuild`) to recover every task from the folders' metadata.json without a provider call. A damaged ledger is never changed; the error says how to restore its backup (kept after every run under .tempo-batch/backups/).
@@ -102,6 +104,12 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("for"), help: "Submit nothing new after this long (like 6h or 90m); paid-for work is still tracked and filed for --grace seconds.")
     var duration: String?
 
+    @Option(help: "Receive the providers' callbacks on HOST:PORT while the run lasts (like 0.0.0.0:8787). Each callback asks for an early status check of its item; polling stays the source of truth.")
+    var listen: String?
+
+    @Option(help: "With --listen: the public http(s) URL that reaches the listening address (default: the listening address itself). The run adds a secret token to its path.")
+    var callbackURL: String?
+
     @Option(help: "A budget for every manifest under the output root together, beside each manifest's own budget: at most this many credits per --budget-per window.")
     var budgetCredits: Double?
 
@@ -125,7 +133,22 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("--until '\(until)' is neither HH:MM nor an ISO 8601 date-time like 2026-11-23T07:30:00+01:00")
         }
         if let duration, DurationText.parse(duration) == nil { throw ValidationError("--for '\(duration)' is not a duration like 6h, 90m or 30s") }
+        if let listen, Self.hostAndPort(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT (like 127.0.0.1:8787 or 0.0.0.0:8787)") }
+        if let callbackURL {
+            if listen == nil { throw ValidationError("--callback-url goes with --listen") }
+            guard let url = URL(string: callbackURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw ValidationError("--callback-url '\(callbackURL)' is not an http(s) URL")
+            }
+        }
         if budgetCredits == nil, budgetPer != .run || budgetTimezone != nil { throw ValidationError("--budget-per and --budget-timezone go with --budget-credits") }
+    }
+
+    /// `HOST:PORT` (`[::1]:8787` for IPv6); nil when it is not one.
+    static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
     }
 
     func run() async throws {
@@ -145,6 +168,8 @@ struct Run: AsyncParsableCommand {
         options.deadline = until.flatMap { Deadline.parse(until: $0, now: now) }
             ?? duration.flatMap(DurationText.parse).map { now.addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
         options.budget = budgetCredits.map { Budget(maxCredits: $0, per: budgetPer, timeZone: budgetTimezone) }
+        options.listen = listen.flatMap(Self.hostAndPort)
+        options.callbackBase = callbackURL.flatMap(URL.init(string:))
         options.pollInterval = pollInterval.map { .milliseconds(Int64($0 * 1000)) }
         options.grace = .milliseconds(Int64(grace * 1000))
         options.maxWait = .seconds(Int64(maxWait * 60))

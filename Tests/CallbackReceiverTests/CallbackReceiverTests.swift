@@ -2,6 +2,7 @@ import AsyncHTTPClient
 @testable import CallbackReceiver
 import Foundation
 import NIOCore
+import ProviderKit
 import Testing
 
 /// The receiver behind `run --listen`: real HTTP on loopback. It answers `success` to a
