@@ -99,6 +99,28 @@ extension TaskExecutor {
                 }
             }
 
+            /// An archive (stems, MIDI): fetched to a hidden zip and unpacked by `extract`, which
+            /// checks every member before any gets its name; a bad archive is fetched again.
+            func fileArchive(_ role: FileRole, extract: (URL) throws -> [(url: URL, written: PartFile.Written)]) async throws {
+                let zip = folder.appendingPathComponent(".\(role.rawValue)-\(task.key.short).zip")
+                var attempt = 0
+                while true {
+                    try await fetch(role, to: zip)
+                    files.removeAll { $0.path == context.library.relativePath(zip) }
+                    do {
+                        for (url, written) in try extract(zip) { add(url, written) }
+                        try? FileManager.default.removeItem(at: zip)
+                        return
+                    } catch let error as ProviderError where attempt + 1 < context.attempts {
+                        attempt += 1
+                        context.progress.note("\(task.output) \(role.rawValue) \(task.key.short): \(error.message); downloading again")
+                    } catch {
+                        try? FileManager.default.removeItem(at: zip)
+                        throw error
+                    }
+                }
+            }
+
             switch task.kind {
             case .song, .extend, .instrumental, .cover:
                 try await fileAudio(ref, &result, stem: task.fileStem) { try ledger.recordResult(task.key.hex, result: $0.json) }
@@ -124,43 +146,12 @@ extension TaskExecutor {
                     add(url, try context.library.writeText(lyrics + "\n", to: url))
                 }
             case .midi:
-                let zip = folder.appendingPathComponent(".midi-\(task.key.short).zip")
-                var attempt = 0
-                while true {
-                    try await fetch(.midi, to: zip)
-                    files.removeAll { $0.path == context.library.relativePath(zip) }
-                    do {
-                        for (url, written) in try context.library.extractMIDI(zip: zip, into: folder) { add(url, written) }
-                        try? FileManager.default.removeItem(at: zip)
-                        break
-                    } catch let error as ProviderError where attempt + 1 < context.attempts {
-                        attempt += 1
-                        context.progress.note("\(task.output) midi \(task.key.short): \(error.message); downloading again")
-                    } catch {
-                        try? FileManager.default.removeItem(at: zip)
-                        throw error
-                    }
-                }
+                try await fileArchive(.midi) { zip in try context.library.extractMIDI(zip: zip, into: folder) }
             case .stems:
-                let zip = folder.appendingPathComponent(".stems-\(task.key.short).zip")
-                var attempt = 0
-                while true {
-                    try await fetch(.stems, to: zip)
-                    files.removeAll { $0.path == context.library.relativePath(zip) }
-                    do {
-                        let tagging = context.tagging
-                        let tagged = try context.library.extractStems(zip: zip, into: folder) { name, url in
-                            self.tag(url, tagging.stemTags(for: task, itemID: itemID, stemFile: name, generated: generated, parent: parent))
-                        }
-                        for (url, written) in tagged { add(url, written) }
-                        try? FileManager.default.removeItem(at: zip)
-                        break
-                    } catch let error as ProviderError where attempt + 1 < context.attempts {
-                        attempt += 1
-                        context.progress.note("\(task.output) stems \(task.key.short): \(error.message); downloading again")
-                    } catch {
-                        try? FileManager.default.removeItem(at: zip)
-                        throw error
+                let tagging = context.tagging
+                try await fileArchive(.stems) { zip in
+                    try context.library.extractStems(zip: zip, into: folder) { name, url in
+                        self.tag(url, tagging.stemTags(for: task, itemID: itemID, stemFile: name, generated: generated, parent: parent))
                     }
                 }
             }
