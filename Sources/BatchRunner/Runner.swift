@@ -115,6 +115,12 @@ public enum Runner {
         }
         if !prepared.isEmpty {
             let scheduler = RunScheduler(parts: prepared.map { RunScheduler.Part(context: $0.context, plan: $0.plan) })
+            // Callbacks (`run --listen`) wake every manifest's poller; polling stays the fallback.
+            let pollers = prepared.map(\.context.poller)
+            let listener = environment.wakeups.map { wakeups in
+                Task { for await wakeup in wakeups { for poller in pollers { await poller.wake(wakeup) } } }
+            }
+            defer { listener?.cancel() }
             let signals: AsyncStream<Int32>? = environment.signals ?? (environment.handleSignals ? SignalWatch.unixSignals() : nil)
             let outcomes = await SignalWatch.run(scheduler, control: nightControl, clock: environment.clock, warn: environment.warn, grace: options.grace,
                                                  signals: signals, deadline: options.deadline)

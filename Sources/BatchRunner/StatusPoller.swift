@@ -70,6 +70,23 @@ actor StatusPoller {
         order.removeAll()
     }
 
+    /// A callback arrived: check the items it names (or, naming none known, every item) now,
+    /// between the regular rounds. Only a wake-up: the answer comes from the query.
+    func wake(_ wakeup: Wakeup) async {
+        let waiting = order.filter { waiters[$0] != nil }
+        let chosen: [ItemRef]
+        switch wakeup {
+        case .all: chosen = waiting
+        case .items(let ids):
+            let named = Set(ids)
+            chosen = waiting.filter { named.contains($0.id) }
+        }
+        guard !chosen.isEmpty else { return }
+        activity?.begin()
+        for group in provider.statusGroups(chosen) { await poll(group) }
+        activity?.end()
+    }
+
     func pollOnce() async {
         let now = clock.now()
         for (ref, waiter) in waiters where waiter.deadline < now {
