@@ -68,13 +68,7 @@ enum NightSummary {
     }
 
     private static func write(_ report: Report, under folder: URL) throws -> URL {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var base = folder.appendingPathComponent(RunReport.fileStamp(report.finishedAt))
-        var suffix = 1
-        while FileManager.default.fileExists(atPath: base.appendingPathExtension("md").path) {
-            suffix += 1
-            base = folder.appendingPathComponent("\(RunReport.fileStamp(report.finishedAt))-\(suffix)")
-        }
+        let base = try RunReport.freshBase(in: folder, at: report.finishedAt)
         var lines = ["# tempo-batch run of \(report.manifests.count + report.skipped.count) manifests", "",
                      "- started: \(RunReport.stamp(report.startedAt)), finished: \(RunReport.stamp(report.finishedAt))",
                      "- exit code: **\(report.exitCode)** (the worst of the manifests')", "",

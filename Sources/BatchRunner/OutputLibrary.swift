@@ -27,9 +27,12 @@ struct OutputLibrary: Sendable {
     /// What an interrupted write leaves: `*.part` files, stems archives, and the tagger's
     /// hidden copies (`.song.mp3.part.tagging-<uuid>`).
     static func isLeftover(_ name: String) -> Bool {
-        name.hasSuffix(".part") || ((name.hasPrefix(".stems-") || name.hasPrefix(".midi-")) && name.hasSuffix(".zip"))
+        name.hasSuffix(".part") || (archiveRoles.contains { name.hasPrefix(".\($0.rawValue)-") } && name.hasSuffix(".zip"))
             || (name.hasPrefix(".") && name.contains(".tagging-"))
     }
+
+    /// The files that arrive as an archive, downloaded to a hidden `.<role>-<key>.zip` first.
+    static let archiveRoles: [FileRole] = [.stems, .midi]
 
     /// Removes what an interrupted write left in a folder (and its `stems/` and `midi/`):
     /// `*.part` files, stems and MIDI archives and half-tagged copies. Only called while the run holds the lock, for folders it will write into.

@@ -33,6 +33,8 @@ public struct RunPlan: Sendable {
     }
 
     public let decisions: [TaskKey: PlanDecision]
+    /// Credits of the creates (and reconciliations) the plan means to send.
+    public let plannedCredits: Double
 
     public subscript(key: TaskKey) -> PlanDecision? { decisions[key] }
 
@@ -60,9 +62,9 @@ public struct RunPlan: Sendable {
             if decision.action.submits || decision.action == .reconcile {
                 if options.downloadOnly {
                     decision = PlanDecision(.held, "download only: not submitted in this run")
-                } else if let budget = options.budget {
+                } else {
                     let price = manifest.pricing.price(of: task.request)
-                    if committed + price > budget + 1e-9 {
+                    if let budget = options.budget, committed + price > budget + 1e-9 {
                         decision = PlanDecision(.overBudget, "\(price.plainText) credits would exceed the budget of \(budget.plainText) (\(committed.plainText) already planned)")
                     } else {
                         committed += price
@@ -71,7 +73,7 @@ public struct RunPlan: Sendable {
             }
             decisions[task.key] = decision
         }
-        return RunPlan(decisions: decisions)
+        return RunPlan(decisions: decisions, plannedCredits: committed)
     }
 
     /// The decision from the task's own record.

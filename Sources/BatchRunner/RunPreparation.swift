@@ -108,8 +108,6 @@ struct PreparedRun: Sendable {
     let standings: [BudgetStanding]
     /// The least that the manifest's budgets have left at the start (nil: no budget).
     let budgetLimit: Double?
-    /// Credits of the creates the plan means to send.
-    let plannedCredits: Double
     let balanceProof: Bool
     let context: RunContext
     var outcome = RunScheduler.Result()
@@ -161,10 +159,6 @@ struct PreparedRun: Sendable {
             return .failure(RunRefusal(RunResult(exitCode: Runner.ExitCode.invalid, message: "ledger error: \(error)")))
         }
         for standing in ownStandings where standing.budget.per != .run { environment.output("\(manifest.name): \(standing.summary)") }
-        let plannedCredits = graph.tasks.reduce(0.0) { sum, task in
-            guard let action = plan[task.key]?.action, action.submits || action == .reconcile else { return sum }
-            return sum + manifest.pricing.price(of: task.request)
-        }
 
         // Paid work of an earlier version of this manifest that the current one no longer has.
         let current = Set(graph.tasks.map(\.key.hex))
@@ -209,7 +203,7 @@ struct PreparedRun: Sendable {
             budget: budgetLimit
         ))))
         return .success(PreparedRun(index: index, entry: entry, root: root, runID: runID, started: started, plan: plan, records: records,
-                                    standings: standings, budgetLimit: budgetLimit, plannedCredits: plannedCredits, balanceProof: balanceProof,
+                                    standings: standings, budgetLimit: budgetLimit, balanceProof: balanceProof,
                                     context: context))
     }
 

@@ -69,15 +69,22 @@ public struct RunReport: Codable, Sendable {
         stamp(date).replacingOccurrences(of: ":", with: "")
     }
 
-    /// Writes the `.md` and `.json` files; answers the `.md` path.
-    func write(under folder: URL) throws -> URL {
+    /// A new report's path without extension in `folder` (created if needed): the time stamp,
+    /// with `-2`, `-3`, … when a report of the same second exists.
+    static func freshBase(in folder: URL, at date: Date) throws -> URL {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var base = folder.appendingPathComponent(Self.fileStamp(finishedAt))
+        var base = folder.appendingPathComponent(fileStamp(date))
         var suffix = 1
         while FileManager.default.fileExists(atPath: base.appendingPathExtension("md").path) {
             suffix += 1
-            base = folder.appendingPathComponent("\(Self.fileStamp(finishedAt))-\(suffix)")
+            base = folder.appendingPathComponent("\(fileStamp(date))-\(suffix)")
         }
+        return base
+    }
+
+    /// Writes the `.md` and `.json` files; answers the `.md` path.
+    func write(under folder: URL) throws -> URL {
+        let base = try Self.freshBase(in: folder, at: finishedAt)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

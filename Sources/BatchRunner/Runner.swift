@@ -106,7 +106,7 @@ public enum Runner {
                 switch await PreparedRun.make(index: index, entry, root: root, plannedUnderRoot: plannedUnderRoot, slots: slots, http: http, reportsCredits: entries.count == 1,
                                               options: options, environment: environment) {
                 case .success(let run):
-                    plannedUnderRoot += run.plannedCredits
+                    plannedUnderRoot += run.plan.plannedCredits
                     prepared.append(run)
                 case .failure(let refusal):
                     results[index] = refusal.result

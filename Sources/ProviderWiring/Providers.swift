@@ -13,6 +13,11 @@ public enum Providers {
         .useapi: UseAPIProvider.capabilities,
     ])
 
+    /// The wire API a provider speaks: the built-in simulator speaks the Open API.
+    public static func api(of provider: Provider) -> Provider {
+        provider == .simulator ? .tempolor : provider
+    }
+
     /// Reads, checks and expands a manifest for the provider it will run on.
     public static func compile(_ path: String, environment: [String: String], provider: Provider?) -> ManifestCompilation {
         ManifestCompiler.compile(contentsOf: path, environment: environment, provider: provider, capabilities: catalogue)

@@ -73,7 +73,7 @@ extension TempoBatchRun {
         var simulatedRoots: [URL] = []
         for (index, (manifest, _)) in compiled.enumerated() {
             let provider = options.provider ?? manifest.provider
-            let api: Provider = provider == .simulator ? .tempolor : provider
+            let api = Providers.api(of: provider)
             if options.dryRun {
                 endpoints.append(Endpoint(api: api, baseURL: URL(fileURLWithPath: "/"), secret: ""))
             } else if provider == .simulator || options.simulate {
@@ -96,7 +96,7 @@ extension TempoBatchRun {
             var chosen: [Endpoint?] = endpoints
             for (index, (manifest, _)) in compiled.enumerated() where chosen[index] == nil && refused[index] == nil {
                 let provider = options.provider ?? manifest.provider
-                let api: Provider = provider == .simulator ? .tempolor : provider
+                let api = Providers.api(of: provider)
                 // A root another run holds gets no simulator: its manifests are refused as locked.
                 let url = simulators[Runner.root(of: manifest, options: options)] ?? URL(fileURLWithPath: "/")
                 let settings = simulator.configuration

@@ -37,7 +37,7 @@ public enum TempoBatchRun {
         }
         let provider = options.provider ?? manifest.provider
         // The wire API spoken: the simulator speaks the Open API unless asked to stand in for useapi.
-        let api: Provider = provider == .simulator ? .tempolor : provider
+        let api = Providers.api(of: provider)
         do {
             if options.dryRun {
                 // The plan asks no provider anything: no key, no simulator, no network.

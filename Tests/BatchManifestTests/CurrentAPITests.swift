@@ -103,51 +103,42 @@ struct CurrentAPITests {
         #expect(manifest.pricing.price(of: try #require(tasks.first { $0.kind == .midi }).request) == 4)
     }
 
-    struct Refusal: Sendable, CustomStringConvertible {
-        var name: String
-        var yaml: String
-        var line: Int
-        var column: Int
-        var message: String
-        var provider: Provider? = nil
-        var description: String { name }
-    }
-
-    static let refusals: [Refusal] = [
-        Refusal(name: "instrumental cover", yaml: """
+    /// Refused where written, in the capability tests' terms.
+    static let refusals: [CapabilityTests.Case] = [
+        CapabilityTests.Case(name: "instrumental cover", yaml: """
         version: 1
         jobs:
           - name: a
             instrumental: { prompt: x }
             cover: { prompt: y }
         """, line: 5, column: 5, message: "no instrumental cover"),
-        Refusal(name: "cover of nothing", yaml: """
+        CapabilityTests.Case(name: "cover of nothing", yaml: """
         version: 1
         jobs:
           - name: a
             cover: { prompt: y }
         """, line: 4, column: 5, message: "has a cover but no song to cover"),
-        Refusal(name: "cover url beside a song", yaml: """
+        CapabilityTests.Case(name: "cover url beside a song", yaml: """
         version: 1
         jobs:
           - name: a
             song: { prompt: x }
             cover: { prompt: y, url: "https://example.com/a.mp3" }
         """, line: 5, column: 5, message: "cover.url would cover an unrelated file"),
-        Refusal(name: "cover url not http", yaml: """
+        CapabilityTests.Case(name: "cover url not http", yaml: """
         version: 1
         jobs:
           - name: a
             cover: { prompt: y, url: "ftp://example.com/a.mp3" }
         """, line: 4, column: 30, message: "cover.url"),
-        Refusal(name: "midi of nothing", yaml: """
+        CapabilityTests.Case(name: "midi of nothing", yaml: """
         version: 1
         jobs:
           - name: a
             stems: { url: "https://example.com/a.mp3" }
             midi: true
         """, line: 5, column: 11, message: "asks for midi: true but makes no audio to transcribe"),
-        Refusal(name: "extend in region cn", yaml: """
+        CapabilityTests.Case(name: "extend in region cn", yaml: """
         version: 1
         api: { region: cn }
         jobs:
@@ -155,12 +146,12 @@ struct CurrentAPITests {
             song: { prompt: x }
             extend: [{ start_time: 30 }]
         """, line: 6, column: 5, message: "api.region cn (api.tianpuyue.cn) has no extend endpoint"),
-        Refusal(name: "unknown route", yaml: """
+        CapabilityTests.Case(name: "unknown route", yaml: """
         version: 1
         api: { instrumental_route: legacyy }
         jobs: [{ name: a, song: { prompt: x } }]
         """, line: 2, column: 28, message: "api.instrumental_route must be one of song, legacy, found 'legacyy'"),
-        Refusal(name: "cover on useapi", yaml: """
+        CapabilityTests.Case(name: "cover on useapi", yaml: """
         version: 1
         provider: useapi
         jobs:
@@ -168,7 +159,7 @@ struct CurrentAPITests {
             song: { prompt: x }
             cover: { prompt: y }
         """, line: 6, column: 5, message: "provider useapi has no cover route"),
-        Refusal(name: "midi on useapi", yaml: """
+        CapabilityTests.Case(name: "midi on useapi", yaml: """
         version: 1
         provider: useapi
         jobs:
@@ -179,8 +170,8 @@ struct CurrentAPITests {
     ]
 
     @Test(arguments: refusals)
-    func refusedWhereWritten(_ refusal: Refusal) {
-        let compilation = compile(refusal.yaml, provider: refusal.provider)
+    func refusedWhereWritten(_ refusal: CapabilityTests.Case) {
+        let compilation = compile(refusal.yaml)
         let found = compilation.diagnostics.filter { $0.severity == .error && $0.message.contains(refusal.message) }
         #expect(!found.isEmpty, "\(compilation.diagnostics.map(\.description))")
         #expect(found.first?.location.line == refusal.line && found.first?.location.column == refusal.column, "\(found)")
