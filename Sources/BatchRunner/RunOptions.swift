@@ -32,6 +32,9 @@ public struct RunOptions: Sendable {
     public var credentialsFile: String?
     /// Between status checks; default 5 s, or 100 ms against the embedded simulator.
     public var pollInterval: Duration?
+    /// How status checks are timed: around each item's expected finish (the default), or every
+    /// item every interval (for comparison).
+    public var pollTiming: PollTiming = .expected
     /// After the first SIGINT/SIGTERM: how long to keep tracking paid-for work before stopping.
     public var grace: Duration = .seconds(30)
     /// How long one run waits for a submitted item before leaving it to the next run.
