@@ -152,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "tempo-batch-bench",
             dependencies: [
-                "BatchManifest", "BatchLedger", "BatchRunner", "ProviderKit", "ProviderWiring",
+                "BatchManifest", "BatchLedger", "BatchRunner", "ProviderKit", "ProviderWiring", "TemPolorSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

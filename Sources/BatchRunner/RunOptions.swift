@@ -39,6 +39,9 @@ public struct RunOptions: Sendable {
     /// `--callback-url` with `--listen`: where this run receives the providers' callbacks (a URL
     /// with the run's secret token), sent for every task whose job names no `callback_url`.
     public var callbackURL: String?
+    /// How status checks are timed: around each item's expected finish (the default), or every
+    /// item every interval (for comparison).
+    public var pollTiming: PollTiming = .expected
     /// After the first SIGINT/SIGTERM: how long to keep tracking paid-for work before stopping.
     public var grace: Duration = .seconds(30)
     /// How long one run waits for a submitted item before leaving it to the next run.

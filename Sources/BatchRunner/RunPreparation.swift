@@ -176,7 +176,7 @@ struct PreparedRun: Sendable {
         let context = RunContext(
             manifest: manifest, graph: graph, ledger: ledger, runID: runID, provider: provider,
             poller: StatusPoller(provider: provider, clock: environment.clock, interval: interval, retrying: retrying, maxWait: options.maxWait,
-                                 activity: environment.activity),
+                                 timing: options.pollTiming, activity: environment.activity),
             taskSlots: slots,
             downloadSlots: AdaptiveLimiter(maximum: manifest.concurrency.downloads),
             control: RunControl(maxCredits: Runner.limit(ownStandings), parent: root.control) { [events = environment.events] committed in

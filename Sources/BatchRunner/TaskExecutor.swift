@@ -45,16 +45,20 @@ struct TaskExecutor: Sendable {
             } else if record.state == .ambiguous && !context.consented.contains(task.key) {
                 return .ambiguous(record.error ?? "ambiguous since an earlier run")
             }
+            // An item submitted now teaches the poller how long its kind and model take.
+            var learning: PollProfile?
             if !record.state.isInFlight {
                 switch await submit(task, record) {
-                case .success(let submitted): record = submitted
+                case .success(let submitted):
+                    record = submitted
+                    learning = PollProfile(kind: task.kind, model: task.request.model)
                 case .failure(let outcome): return outcome
                 }
             } else {
                 // Resumed: the item exists; it occupies a provider slot while it runs.
                 do { try await context.idle { try await context.taskSlots.acquire() } } catch { return .unfinished("interrupted before its status was checked") }
             }
-            let outcome = await wait(task, record)
+            let outcome = await wait(task, record, learning: learning)
             await context.taskSlots.release()
             return outcome
         } catch {
@@ -63,14 +67,14 @@ struct TaskExecutor: Sendable {
     }
 
     /// Waits for the item to finish and records how it ended.
-    private func wait(_ task: GraphTask, _ record: TaskRecord) async -> GenerationOutcome {
+    private func wait(_ task: GraphTask, _ record: TaskRecord, learning: PollProfile?) async -> GenerationOutcome {
         guard let itemID = record.itemID else { return .failed("submitted without an item id") }
         let ref = context.ref(task, itemID: itemID)
         let running = OnceFlag(alreadySet: record.state == .running)
         let ledger = self.ledger, runID = self.runID, progress = context.progress
         do {
             let poller = context.poller
-            let report = try await context.idle { try await poller.waitForFinal(ref) { report in
+            let report = try await context.idle { try await poller.waitForFinal(ref, learning: learning) { report in
                 guard running.set() else { return }
                 _ = try? ledger.recordRunning(task.key.hex, result: StoredResult(report).json, run: runID)
                 let percent = report.progress.map { " \(Int($0))%" } ?? ""

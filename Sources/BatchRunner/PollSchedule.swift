@@ -1,0 +1,93 @@
+import BatchManifest
+import Foundation
+import ProviderKit
+
+/// How the status poller times its checks (``RunOptions/pollTiming``).
+public enum PollTiming: String, Sendable, CaseIterable {
+    /// Every item in flight is checked every poll interval: the poller before it learned
+    /// durations, kept so the two can be measured side by side.
+    case fixed
+    /// Each item is checked around its expected finish, learned per kind and model from the
+    /// items this run saw finish: sparsely before it, every interval near and after it.
+    case expected
+}
+
+/// What the poller learns durations for: the kind and model of an item submitted in this run.
+struct PollProfile: Hashable, Sendable, CustomStringConvertible {
+    var kind: TaskKind
+    /// Nil: the provider's default model.
+    var model: String?
+
+    var description: String { "\(kind.rawValue) \(model ?? "default")" }
+}
+
+/// When to check an item next, in seconds since the poller started waiting for it. Before the
+/// item's expected finish the gap is a fraction of the time left (never shorter than the
+/// interval, never longer than the cap) and the last sparse check lands on the expected finish
+/// itself; from there on, or while nothing is learned, the item is checked every interval.
+struct PollSchedule: Sendable, Equatable {
+    /// Seconds between checks near and after the expected finish.
+    let interval: Double
+    /// The longest gap between two checks of one item, in seconds.
+    let cap: Double
+    /// The share of the time left until the expected finish that a sparse gap spans.
+    static let sparseFraction = 0.5
+    /// The default cap, in poll intervals: 30 s at the default interval of 5 s.
+    static let capIntervals = 6.0
+
+    init(interval: Double, cap: Double? = nil) {
+        self.interval = interval
+        self.cap = max(interval, cap ?? interval * Self.capIntervals)
+    }
+
+    /// The next check after one at `elapsed` (0: the item was just submitted), for an item
+    /// expected to be final `expected` seconds after it was submitted (nil: not learned yet).
+    func nextCheck(elapsed: Double, expected: Double?) -> Double {
+        guard let expected, elapsed < expected else { return elapsed + interval }
+        let gap = min(cap, max(interval, (expected - elapsed) * Self.sparseFraction))
+        return min(elapsed + gap, expected)
+    }
+
+    /// The status calls of one round: the items due by `now` (within a millisecond, for a
+    /// clock that wakes a hair early), grouped by `groups` (the provider's `statusGroups`).
+    /// A group with room takes not-yet-due items of the same kind along (the soonest due
+    /// first), since a call costs the same with one id or ten; a group with nothing due is
+    /// not called.
+    static func round(
+        _ refs: [ItemRef], due: (ItemRef) -> Date, now: Date, groups: ([ItemRef]) -> [[ItemRef]]
+    ) -> [[ItemRef]] {
+        let limit = now + 0.001
+        let sorted = refs.enumerated().sorted { lhs, rhs in
+            let left = due(lhs.element), right = due(rhs.element)
+            return left == right ? lhs.offset < rhs.offset : left < right
+        }.map(\.element)
+        return groups(sorted).filter { group in group.contains { due($0) <= limit } }
+    }
+}
+
+/// The durations seen per profile, the last `window` of them: seconds from submission to the
+/// first answer that said final. Each is an upper bound (the item turned final somewhere
+/// since the check before), so the expected duration is a low quantile of them (the 10th
+/// percentile, nearest rank below): it approaches the true duration from above as checks land
+/// closer to it, and one slow or lost-and-retried item does not move it. An item that is not
+/// final by then is checked every interval from there on, as the fixed poller would.
+struct DurationBook: Sendable {
+    private var seen: [PollProfile: [Double]] = [:]
+    let window: Int
+    static let quantile = 0.1
+
+    init(window: Int = 31) { self.window = max(1, window) }
+
+    mutating func learn(_ seconds: Double, for profile: PollProfile) {
+        var durations = seen[profile, default: []]
+        durations.append(max(0, seconds))
+        if durations.count > window { durations.removeFirst(durations.count - window) }
+        seen[profile] = durations
+    }
+
+    /// Nil until an item of the profile was seen to finish.
+    func expected(for profile: PollProfile) -> Double? {
+        guard let durations = seen[profile], !durations.isEmpty else { return nil }
+        return durations.sorted()[Int(Double(durations.count - 1) * Self.quantile)]
+    }
+}
