@@ -15,13 +15,14 @@ func makespanBench(_ options: Options) async throws {
                  options.chains, options.parallel, options.timeScale, options.interval, options.interval / options.timeScale))
     print("busy time: from the simulator's items (each item's creation to its scheduled final moment), summed; ideal = busy / parallel limit")
     print("makespan: the wall time of one TempoBatchRun.run (compile, plan, every create, status check, download and report)")
+    print("provider span: from the first item's creation to the last item's final moment (the part a poller can shorten; the rest is start-up and the last downloads)")
     print("per-item polls: Σ over items of ceil(creation-to-final / interval), what a poller checking each item alone every interval would call")
     for run in 1...max(1, options.runs) {
         for timing in timings {
             let figures = try await makespanRun(options, timing: timing)
-            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; %d query calls (largest batch %d), per-item polls %d; exit %d, %d files; %@",
+            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; provider span %.2f s, ratio %.3f; mean notice lag %.1f ms; %d query calls (largest batch %d), per-item polls %d; exit %d, %d files; %@",
                          timing.rawValue, run, figures.makespan, figures.busy / Double(options.parallel), figures.busy, options.parallel,
-                         figures.makespan / (figures.busy / Double(options.parallel)), figures.queries, figures.largestBatch, figures.perItemPolls,
+                         figures.makespan / (figures.busy / Double(options.parallel)), figures.span, figures.span / (figures.busy / Double(options.parallel)), figures.noticeLag * 1000, figures.queries, figures.largestBatch, figures.perItemPolls,
                          figures.exitCode, figures.files, figures.summary.prefix(100).description))
         }
     }
@@ -30,6 +31,8 @@ func makespanBench(_ options: Options) async throws {
 struct MakespanFigures {
     var makespan: Double
     var busy: Double
+    var span: Double
+    var noticeLag: Double
     var queries: Int
     var largestBatch: Int
     var perItemPolls: Int
@@ -75,7 +78,8 @@ private func makespanRun(_ options: Options, timing: PollTiming) async throws ->
         let spans = await simulator.itemSpans()
         let busy = spans.reduce(0.0) { $0 + $1.seconds }
         let perItem = spans.reduce(0) { $0 + Int(($1.seconds / options.interval).rounded(.up)) }
-        return MakespanFigures(makespan: seconds(elapsed), busy: busy, queries: stats.queryCalls, largestBatch: stats.queryItemIDsMax,
+        let span = (spans.map(\.finalAt).max() ?? .distantPast).timeIntervalSince(spans.map(\.createdAt).min() ?? .distantPast)
+        return MakespanFigures(makespan: seconds(elapsed), busy: busy, span: span, noticeLag: stats.noticeLagSeconds / Double(max(1, stats.noticedFinal)), queries: stats.queryCalls, largestBatch: stats.queryItemIDsMax,
                                perItemPolls: perItem, exitCode: result?.exitCode ?? -1, files: countFiles(library), summary: lines.last)
     }
 }

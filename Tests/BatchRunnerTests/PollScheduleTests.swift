@@ -25,23 +25,26 @@ struct PollScheduleTests {
         #expect(schedule.nextCheck(elapsed: 7.5, expected: nil) == 12.5)
     }
 
-    @Test func sparseBeforeTheExpectedFinishThenEveryInterval() {
-        // Half the time left, at least the interval, the last sparse check on the finish itself.
+    @Test func sparseBeforeTheExpectedFinishDenseNearItThenEveryInterval() {
+        // Every cap (60 s) until the expected finish, one check on it, every quarter interval
+        // for one interval after it, then every interval.
         let schedule = PollSchedule(interval: 5)
-        #expect(Self.checks(schedule, expected: 60, until: 70) == [30, 45, 52.5, 57.5, 60, 65, 70])
-        // Checked after the expected finish (by a free ride, or late): dense from there.
-        #expect(schedule.nextCheck(elapsed: 61, expected: 60) == 66)
+        #expect(Self.checks(schedule, expected: 60, until: 75) == [60, 61.25, 62.5, 63.75, 65, 70, 75])
+        #expect(Self.checks(schedule, expected: 75, until: 80) == [60, 75, 76.25, 77.5, 78.75, 80])
+        // Checked after the expected finish (by a free ride, or late): dense, then every interval.
+        #expect(schedule.nextCheck(elapsed: 61, expected: 60) == 62.25)
+        #expect(schedule.nextCheck(elapsed: 66, expected: 60) == 71)
         // Close to the finish: the check lands on it, sooner than an interval.
         #expect(schedule.nextCheck(elapsed: 58, expected: 60) == 60)
     }
 
     @Test func noGapIsLongerThanTheCap() {
         let schedule = PollSchedule(interval: 5)
-        #expect(schedule.cap == 30)
+        #expect(schedule.cap == 60)
         let times = Self.checks(schedule, expected: 600, until: 620)
         let gaps = zip([0] + times, times).map { $1 - $0 }
-        #expect(gaps.allSatisfy { $0 <= 30 })
-        #expect(Array(times.prefix(3)) == [30, 60, 90])
+        #expect(gaps.allSatisfy { $0 <= 60 })
+        #expect(Array(times.prefix(3)) == [60, 120, 180])
         #expect(times.contains(600))
         #expect(PollSchedule(interval: 5, cap: 12).nextCheck(elapsed: 0, expected: 600) == 12)
         // A cap shorter than the interval is the interval.

@@ -16,6 +16,19 @@ extension SimulatorState {
         stats.queryItemIDsMax = max(stats.queryItemIDsMax, ids)
     }
 
+    /// Items a query shows final for the first time: how long after their final moment the
+    /// client asked (what polling costs in idle provider slots).
+    func noteNoticed(_ shown: [SimulatedItem]) {
+        let now = clock.now()
+        for item in shown where !noticed.contains(item.id) {
+            let final = item.createdAt + item.finishesAfter
+            guard now >= final else { continue }
+            noticed.insert(item.id)
+            stats.noticedFinal += 1
+            stats.noticeLagSeconds += now.timeIntervalSince(final)
+        }
+    }
+
     func sourceURL(ofItem id: String) -> String? { items[id]?.sourceURL }
 
     func currentStats() -> SimulatorStats {

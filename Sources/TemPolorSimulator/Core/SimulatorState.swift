@@ -18,6 +18,8 @@ actor SimulatorState {
     var callbacks = CallbackBook()
     /// Items a client asked the scheduler listing to stop showing (they keep running).
     var untracked: Set<String> = []
+    /// Items an Open API query has shown final (see ``noteNoticed(_:)``).
+    var noticed: Set<String> = []
     let signer: URLSigner
 
     init(configuration: SimulatorConfiguration, clock: any SimulatorClock, createPaths: Set<String> = TemPolorSimulator.createPaths) {

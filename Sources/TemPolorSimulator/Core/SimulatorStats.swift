@@ -18,6 +18,10 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     public var peakUnfinished = 0
     public var queryCalls = 0
     public var queryItemIDsMax = 0
+    /// Items an Open API query showed final, and the seconds between each one's final moment
+    /// and that query, summed (at the simulator's time scale).
+    public var noticedFinal = 0
+    public var noticeLagSeconds = 0.0
     public var downloads = 0
     public var faultsInjected: [String: Int] = [:]
     public var callbackAttempts = 0
@@ -36,6 +40,8 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case peakUnfinished = "peak_unfinished"
         case queryCalls = "query_calls"
         case queryItemIDsMax = "query_item_ids_max"
+        case noticedFinal = "noticed_final"
+        case noticeLagSeconds = "notice_lag_seconds"
         case downloads
         case faultsInjected = "faults_injected"
         case callbackAttempts = "callback_attempts"

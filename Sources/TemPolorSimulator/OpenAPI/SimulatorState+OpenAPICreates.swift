@@ -93,12 +93,14 @@ extension SimulatorState {
         }
         noteQuery(ids: ids.count)
         guard ids.count <= 10 else { throw BusinessError(.badParameter, "at most 10 item_ids per query, got \(ids.count)") }
-        return try ids.map { id throws(BusinessError) in
+        let found = try ids.map { id throws(BusinessError) in
             guard let item = items[id], kinds.contains(item.kind), item.surface == .openAPI else {
                 throw BusinessError(.itemNotFound, "item \(id) does not exist")
             }
             return item
         }
+        noteNoticed(found)
+        return found
     }
 
     // MARK: Shared checks
