@@ -71,17 +71,27 @@ struct PollSchedule: Sendable, Equatable {
 }
 
 /// The durations seen per profile, the last `window` of them: seconds from submission to the
-/// first answer that said final. Each is an upper bound (the item turned final somewhere
-/// since the check before), so the expected duration is a low quantile of them (the 10th
-/// percentile, nearest rank below): it approaches the true duration from above as checks land
-/// closer to it, and one slow or lost-and-retried item does not move it. An item that is not
-/// final by then is checked every interval from there on, as the fixed poller would.
+/// first check that found the item final (the moment the check was due, so the clock's
+/// lateness in waking does not creep in). Each is an upper bound: the item turned final
+/// somewhere since the check before. Which one the poller aims at depends on their spread:
+/// - Tight (the 10th and 90th percentiles within `band`, e.g. half an interval): the 90th
+///   percentile. Nearly every item is final at that one check; waiting for the slowest of a
+///   tight band costs less than a second check for most items.
+/// - Spread out: the 10th percentile. Few items are final before it, and from it on the
+///   schedule checks densely, so an early finisher is not kept waiting for the slow ones.
+/// One slow or lost-and-retried item moves neither.
 struct DurationBook: Sendable {
     private var seen: [PollProfile: [Double]] = [:]
     let window: Int
-    static let quantile = 0.1
+    /// The spread under which the durations count as tight, in seconds.
+    let band: Double
+    static let low = 0.1
+    static let high = 0.9
 
-    init(window: Int = 31) { self.window = max(1, window) }
+    init(window: Int = 31, band: Double = 0) {
+        self.window = max(1, window)
+        self.band = band
+    }
 
     mutating func learn(_ seconds: Double, for profile: PollProfile) {
         var durations = seen[profile, default: []]
@@ -93,6 +103,9 @@ struct DurationBook: Sendable {
     /// Nil until an item of the profile was seen to finish.
     func expected(for profile: PollProfile) -> Double? {
         guard let durations = seen[profile], !durations.isEmpty else { return nil }
-        return durations.sorted()[Int(Double(durations.count - 1) * Self.quantile)]
+        let sorted = durations.sorted()
+        func quantile(_ q: Double) -> Double { sorted[Int(Double(sorted.count - 1) * q)] }
+        let low = quantile(Self.low), high = quantile(Self.high)
+        return high - low <= band ? high : low
     }
 }

@@ -46,6 +46,7 @@ actor StatusPoller {
         self.activity = activity
         self.timing = timing
         schedule = PollSchedule(interval: Backoff.seconds(interval))
+        durations = DurationBook(band: Backoff.seconds(interval) / 2)
         self.maxWait = Backoff.seconds(maxWait)
         self.provider = provider
         self.clock = clock
@@ -141,6 +142,9 @@ actor StatusPoller {
 
     private func poll(_ group: [ItemRef]) async {
         let asked = clock.now()
+        // When each was due: an item found final at its due check learns that moment.
+        var scheduled: [ItemRef: Date] = [:]
+        for ref in group { scheduled[ref] = waiters[ref]?.due }
         // Whatever the answer, every item of the group gets its next check (an item missing
         // from the answer, or of a call that kept failing, is asked again an interval later).
         for ref in group { waiters[ref]?.due = asked + schedule.interval }
@@ -152,7 +156,7 @@ actor StatusPoller {
                 let elapsed = asked.timeIntervalSince(waiter.since)
                 if report.isFinal {
                     if let profile = waiter.profile, report.phase == .succeeded || report.phase == .partFailed {
-                        durations.learn(elapsed, for: profile)
+                        durations.learn(min(asked, scheduled[ref] ?? asked).timeIntervalSince(waiter.since), for: profile)
                     }
                     finish(ref, with: .success(report))
                 } else {

@@ -76,6 +76,19 @@ struct PollScheduleTests {
         #expect(full.expected(for: Self.song) == 104)
     }
 
+    @Test func aTightBandOfDurationsIsAimedAtItsSlowEnd() {
+        // Within 2 s of each other: the 90th percentile, one check finds nearly all final.
+        var book = DurationBook(window: 5, band: 2)
+        for seconds in [60, 61, 60.5, 61.5, 60] { book.learn(seconds, for: Self.song) }
+        #expect(book.expected(for: Self.song) == 61)
+        // One slow item leaves the band as it was.
+        book.learn(80, for: Self.song)
+        #expect(book.expected(for: Self.song) == 61.5)
+        // A second one spreads it: the early end, with dense checks after.
+        book.learn(90, for: Self.song)
+        #expect(book.expected(for: Self.song) == 60)
+    }
+
     /// TemPolor's grouping: by route, up to 10 ids per call.
     static func groups(_ refs: [ItemRef]) -> [[ItemRef]] {
         let routes: [TaskKind] = [.song, .stems]
