@@ -20,9 +20,9 @@ func makespanBench(_ options: Options) async throws {
     for run in 1...max(1, options.runs) {
         for timing in timings {
             let figures = try await makespanRun(options, timing: timing)
-            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; provider span %.2f s, ratio %.3f; mean notice lag %.1f ms; %d query calls (largest batch %d), per-item polls %d; exit %d, %d files; %@",
+            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; provider span %.2f s, ratio %.3f; mean notice lag %.1f ms, reaction %.1f ms; %d query calls (largest batch %d), per-item polls %d; exit %d, %d files; %@",
                          timing.rawValue, run, figures.makespan, figures.busy / Double(options.parallel), figures.busy, options.parallel,
-                         figures.makespan / (figures.busy / Double(options.parallel)), figures.span, figures.span / (figures.busy / Double(options.parallel)), figures.noticeLag * 1000, figures.queries, figures.largestBatch, figures.perItemPolls,
+                         figures.makespan / (figures.busy / Double(options.parallel)), figures.span, figures.span / (figures.busy / Double(options.parallel)), figures.noticeLag * 1000, figures.reaction * 1000, figures.queries, figures.largestBatch, figures.perItemPolls,
                          figures.exitCode, figures.files, figures.summary.prefix(100).description))
         }
     }
@@ -33,6 +33,7 @@ struct MakespanFigures {
     var busy: Double
     var span: Double
     var noticeLag: Double
+    var reaction: Double
     var queries: Int
     var largestBatch: Int
     var perItemPolls: Int
@@ -79,7 +80,8 @@ private func makespanRun(_ options: Options, timing: PollTiming) async throws ->
         let busy = spans.reduce(0.0) { $0 + $1.seconds }
         let perItem = spans.reduce(0) { $0 + Int(($1.seconds / options.interval).rounded(.up)) }
         let span = (spans.map(\.finalAt).max() ?? .distantPast).timeIntervalSince(spans.map(\.createdAt).min() ?? .distantPast)
-        return MakespanFigures(makespan: seconds(elapsed), busy: busy, span: span, noticeLag: stats.noticeLagSeconds / Double(max(1, stats.noticedFinal)), queries: stats.queryCalls, largestBatch: stats.queryItemIDsMax,
+        return MakespanFigures(makespan: seconds(elapsed), busy: busy, span: span, noticeLag: stats.noticeLagSeconds / Double(max(1, stats.noticedFinal)),
+                               reaction: stats.reactionSeconds / Double(max(1, stats.reactions)), queries: stats.queryCalls, largestBatch: stats.queryItemIDsMax,
                                perItemPolls: perItem, exitCode: result?.exitCode ?? -1, files: countFiles(library), summary: lines.last)
     }
 }

@@ -6,6 +6,10 @@ public import Foundation
 public struct SimulatorConfiguration: Sendable {
     /// The one API key this simulator accepts (`Authorization: <key>`, as the real API expects).
     public var apiKey = "Tempo-simulator-key"
+    /// Further Open API keys, each its own account: its own parallel limit, balance and items
+    /// (a key sees only the items it created). The primary key above shares its balance with
+    /// the useapi.net surface.
+    public var extraKeys: [KeyAccount] = []
     /// Multiplies every processing duration: `0.01` makes everything 100× faster.
     public var timeScale = 1.0
     /// Seed for item ids, generated text and fault decisions.
@@ -67,6 +71,36 @@ public struct SimulatorConfiguration: Sendable {
     public var useapiPageSize = 20
 
     public init() {}
+
+    /// One further Open API key and its account.
+    public struct KeyAccount: Sendable, Equatable {
+        public var apiKey: String
+        public var parallelLimit: Int
+        public var balance: Double
+
+        public init(apiKey: String, parallelLimit: Int = 20, balance: Double = 100_000) {
+            self.apiKey = apiKey
+            self.parallelLimit = parallelLimit
+            self.balance = balance
+        }
+
+        /// The account name its items carry: `key-2` for the first further key, and so on.
+        static func name(at index: Int) -> String { "key-\(index + 2)" }
+    }
+
+    /// The account of an Open API key: nil for the primary key, `key-N` for a further one;
+    /// `.none` when no key matches.
+    func openAPIAccount(of key: String?) -> String?? {
+        guard let key else { return .none }
+        if key == apiKey { return .some(nil) }
+        return extraKeys.firstIndex { $0.apiKey == key }.map { .some(KeyAccount.name(at: $0)) } ?? .none
+    }
+
+    /// A further key's account by its name; nil for the primary key (or an unknown name).
+    func keyAccount(named name: String?) -> KeyAccount? {
+        guard let name else { return nil }
+        return extraKeys.indices.first { KeyAccount.name(at: $0) == name }.map { extraKeys[$0] }
+    }
 
     /// Processing times at time scale 1, from creation.
     public struct Schedule: Sendable {

@@ -24,9 +24,21 @@ extension SimulatorState {
             let final = item.createdAt + item.finishesAfter
             guard now >= final else { continue }
             noticed.insert(item.id)
+            freedSlots[Self.credential(of: item), default: []].append(now)
             stats.noticedFinal += 1
             stats.noticeLagSeconds += now.timeIntervalSince(final)
         }
+    }
+
+    /// A create of a credential: if a query showed one of its items final before (a slot the
+    /// client knew to be free), how long after the oldest such showing the create came (the
+    /// client's reaction time; slots free at the start are not counted).
+    func noteReaction(credential: String) {
+        guard var shown = freedSlots[credential], !shown.isEmpty else { return }
+        let oldest = shown.removeFirst()
+        freedSlots[credential] = shown
+        stats.reactions += 1
+        stats.reactionSeconds += clock.now().timeIntervalSince(oldest)
     }
 
     func sourceURL(ofItem id: String) -> String? { items[id]?.sourceURL }
@@ -34,6 +46,10 @@ extension SimulatorState {
     func currentStats() -> SimulatorStats {
         var copy = stats
         copy.balance = balance
+        for index in configuration.extraKeys.indices {
+            let name = SimulatorConfiguration.KeyAccount.name(at: index)
+            copy.keyBalances[name] = balance(ofKey: name)
+        }
         return copy
     }
 

@@ -20,6 +20,8 @@ actor SimulatorState {
     var untracked: Set<String> = []
     /// Items an Open API query has shown final (see ``noteNoticed(_:)``).
     var noticed: Set<String> = []
+    /// Per credential, when queries showed its items final, not yet matched by a create.
+    var freedSlots: [String: [Date]] = [:]
     let signer: URLSigner
 
     init(configuration: SimulatorConfiguration, clock: any SimulatorClock, createPaths: Set<String> = TemPolorSimulator.createPaths) {
@@ -57,12 +59,30 @@ actor SimulatorState {
 
     // MARK: Money and limits
 
-    var balance: Double {
+    /// The primary key's balance (shared with the useapi.net surface).
+    var balance: Double { balance(ofKey: nil) }
+
+    /// What a key's account has left: its starting balance, less what its items cost, plus
+    /// the refunds of its failed items. Nil: the primary key, whose account is also the
+    /// useapi.net surface's.
+    func balance(ofKey key: String?) -> Double {
         let now = clock.now()
-        let refunded = items.values.reduce(0.0) { sum, item in
-            item.outcome == .failed && item.snapshot(at: now).status == .failed ? sum + item.cost : sum
+        let extra = configuration.keyAccount(named: key)
+        let account = extra == nil ? nil : key
+        var cost = 0.0, refunded = 0.0
+        for item in items.values where furtherKey(of: item) == account {
+            cost += item.cost
+            if item.outcome == .failed && item.snapshot(at: now).status == .failed { refunded += item.cost }
         }
-        return configuration.initialBalance - spent + refunded
+        return (extra?.balance ?? configuration.initialBalance) - cost + refunded
+    }
+
+    /// The credential an item takes a slot of, as one name.
+    static func credential(of item: SimulatedItem) -> String { "\(item.surface) \(item.account ?? "primary")" }
+
+    /// The further key an item was created with; nil for the primary key and useapi.net jobs.
+    func furtherKey(of item: SimulatedItem) -> String? {
+        item.surface == .openAPI && configuration.keyAccount(named: item.account) != nil ? item.account : nil
     }
 
     /// Unfinished items that take a slot of this credential.
@@ -86,7 +106,7 @@ actor SimulatorState {
     /// bills it.
     func create(_ draft: ItemDraft, slots: Int) throws(AdmissionRefusal) -> SimulatedItem {
         if !draft.isTwin, unfinished(surface: draft.surface, account: draft.account) >= slots { throw AdmissionRefusal.slotsFull(limit: slots) }
-        let left = balance
+        let left = balance(ofKey: draft.surface == .openAPI ? draft.account : nil)
         if draft.cost > left { throw AdmissionRefusal.insufficientBalance(left: left, needed: draft.cost) }
         var id: String
         repeat {
@@ -106,11 +126,18 @@ actor SimulatorState {
         )
         items[item.id] = item
         order.append(item.id)
+        if !draft.isTwin { noteReaction(credential: Self.credential(of: item)) }
         spent += item.cost
         if draft.isTwin {
             stats.twinItems += 1
         } else {
-            stats.peakUnfinished = max(stats.peakUnfinished, unfinished(surface: draft.surface, account: draft.account))
+            let unfinishedNow = unfinished(surface: draft.surface, account: draft.account)
+            stats.peakUnfinished = max(stats.peakUnfinished, unfinishedNow)
+            if draft.surface == .openAPI {
+                let name = draft.account ?? "primary"
+                stats.peakUnfinishedByKey[name] = max(stats.peakUnfinishedByKey[name] ?? 0, unfinishedNow)
+                stats.acceptedCreatesByKey[name, default: 0] += 1
+            }
             stats.acceptedCreatesTotal += 1
             stats.acceptedCreates[draft.countedAs, default: 0] += 1
             if draft.surface == .useapi { stats.useapiJobsCreated += 1 }

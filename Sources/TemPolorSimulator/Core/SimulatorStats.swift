@@ -16,17 +16,27 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     /// The most unfinished items one credential had at once (counted as each create is
     /// admitted): a client that keeps its limits never goes past it.
     public var peakUnfinished = 0
+    /// Per Open API key (`primary`, `key-2`, …): the most unfinished items it had at once,
+    /// and the billed creates it made.
+    public var peakUnfinishedByKey: [String: Int] = [:]
+    public var acceptedCreatesByKey: [String: Int] = [:]
     public var queryCalls = 0
     public var queryItemIDsMax = 0
     /// Items an Open API query showed final, and the seconds between each one's final moment
     /// and that query, summed (at the simulator's time scale).
     public var noticedFinal = 0
     public var noticeLagSeconds = 0.0
+    /// Creates made into a slot a query had shown free (one of the credential's items final),
+    /// and the seconds from that showing to the create, summed: how fast the client reacts.
+    public var reactions = 0
+    public var reactionSeconds = 0.0
     public var downloads = 0
     public var faultsInjected: [String: Int] = [:]
     public var callbackAttempts = 0
     public var callbacksDelivered = 0
     public var balance = 0.0
+    /// What each further key's account has left (`key-2`, …).
+    public var keyBalances: [String: Double] = [:]
 
     public init() {}
 
@@ -38,14 +48,19 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case useapiJobsCreated = "useapi_jobs_created"
         case twinItems = "twin_items"
         case peakUnfinished = "peak_unfinished"
+        case peakUnfinishedByKey = "peak_unfinished_by_key"
+        case acceptedCreatesByKey = "accepted_creates_by_key"
         case queryCalls = "query_calls"
         case queryItemIDsMax = "query_item_ids_max"
         case noticedFinal = "noticed_final"
         case noticeLagSeconds = "notice_lag_seconds"
+        case reactions
+        case reactionSeconds = "reaction_seconds"
         case downloads
         case faultsInjected = "faults_injected"
         case callbackAttempts = "callback_attempts"
         case callbacksDelivered = "callbacks_delivered"
         case balance
+        case keyBalances = "key_balances"
     }
 }

@@ -3,6 +3,12 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
+/// The Open API key a request came with, for the state's methods it calls: nil for the primary
+/// key, `key-N` for a further one (``SimulatorConfiguration/extraKeys``).
+enum CallerKey {
+    @TaskLocal static var account: String?
+}
+
 /// The Open API surface (`/open-apis/v1/...`): POST routes answering HTTP 200 with the
 /// `{status, message, request_id, data}` envelope, authenticated by `Authorization: <key>`.
 struct OpenAPIRoutes: Sendable {
@@ -40,7 +46,7 @@ struct OpenAPIRoutes: Sendable {
         api(router, "midi/query") { data, base in
             MIDIsPayload(midis: await state.presentMIDI(try await state.items(decode(data), kind: .midi), base: base))
         }
-        api(router, "account/billing") { _, _ in Balance(balance: await state.balance) }
+        api(router, "account/billing") { _, _ in Balance(balance: await state.balance(ofKey: CallerKey.account)) }
     }
 
     private func decode<T: Decodable>(_ data: Data) throws -> T {
@@ -77,13 +83,14 @@ struct OpenAPIRoutes: Sendable {
                 return answered.response
             }
             let body = try await request.body.collect(upTo: 4 << 20)
-            guard request.headers[.authorization] == configuration.apiKey else {
+            guard case .some(let account) = configuration.openAPIAccount(of: request.headers[.authorization]) else {
                 log("status=400002")
                 return envelope(error: BusinessError(.authenticationFailed))
             }
             let base = "http://" + (request.head.authority ?? "127.0.0.1")
             do {
-                let payload = try await operation(Data(buffer: body), base)
+                // The key's account: what it creates, sees and pays from (see CallerKey).
+                let payload = try await CallerKey.$account.withValue(account) { try await operation(Data(buffer: body), base) }
                 if fault == .lostAnswer && create {
                     await state.noteLostAnswer()
                     log("status=200000 fault=lost_answer")

@@ -94,7 +94,8 @@ extension SimulatorState {
         noteQuery(ids: ids.count)
         guard ids.count <= 10 else { throw BusinessError(.badParameter, "at most 10 item_ids per query, got \(ids.count)") }
         let found = try ids.map { id throws(BusinessError) in
-            guard let item = items[id], kinds.contains(item.kind), item.surface == .openAPI else {
+            // A key sees only its own account's items.
+            guard let item = items[id], kinds.contains(item.kind), item.surface == .openAPI, item.account == CallerKey.account else {
                 throw BusinessError(.itemNotFound, "item \(id) does not exist")
             }
             return item
@@ -107,7 +108,9 @@ extension SimulatorState {
 
     func openAPICreate(_ draft: ItemDraft) throws(BusinessError) -> [String] {
         do {
-            var ids = [try create(draft, slots: configuration.parallelLimit).id]
+            var draft = draft
+            draft.account = CallerKey.account
+            var ids = [try create(draft, slots: configuration.keyAccount(named: draft.account)?.parallelLimit ?? configuration.parallelLimit).id]
             // Song and instrumental creates may answer several works for one call (and one price).
             if draft.kind == .song || draft.kind == .instrumental {
                 var twin = draft

@@ -12,7 +12,7 @@ extension SimulatorState {
         try openAPIScreen(request.lyrics)
         // song/extend also continues an instrumental that song/generate made (2026: instrumentals
         // are songs' siblings there); the continuation is an instrumental made the same way.
-        guard let parent = items[parentID], parent.surface == .openAPI,
+        guard let parent = items[parentID], parent.surface == .openAPI, parent.account == CallerKey.account,
               parent.kind == kind || (kind == .song && parent.kind == .instrumental && parent.createdAs == .song)
         else {
             throw BusinessError(.itemNotFound, "item \(parentID) does not exist")
