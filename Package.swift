@@ -67,6 +67,7 @@ let package = Package(
             name: "ProviderKit",
             dependencies: [
                 "BatchManifest",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -146,6 +146,9 @@ public struct Ledger: Sendable {
                 try db.create(index: "task_on_\(column)", on: "task", columns: [column])
             }
         }
+        migrator.registerMigration("v4: the key that created an item") { db in
+            try db.alter(table: "task") { t in t.add(column: "account", .text) }
+        }
         return migrator
     }
 
@@ -335,7 +338,7 @@ public struct Ledger: Sendable {
             for start in stride(from: 0, to: keys.count, by: 500) {
                 let chunk = Array(keys[start..<min(keys.count, start + 500)])
                 let sql = """
-                    SELECT key, manifest, job, kind, output, fileStem, state, '' AS request, parents, provider, itemID, attempts,
+                    SELECT key, manifest, job, kind, output, fileStem, state, '' AS request, parents, provider, itemID, account, attempts,
                            cost, error, CASE WHEN result LIKE '%part_failed%' THEN result END AS result, 0 AS createdAt, 0 AS updatedAt
                     FROM task WHERE key IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
                     """
@@ -405,7 +408,8 @@ public struct Ledger: Sendable {
     /// the task provably has no live work at the provider: `pending`, `blocked` or `cancelled`
     /// without an item id, `failed` (nothing was billed), or `ambiguous` when `consented`
     /// (the user passed `--resubmit-ambiguous` for this run).
-    public func recordSubmitting(_ key: String, run: Int64, consented: Bool = false, detail: String? = nil) throws -> TaskRecord {
+    /// `account` is the fingerprint of the key the create is sent with.
+    public func recordSubmitting(_ key: String, run: Int64, consented: Bool = false, detail: String? = nil, account: String? = nil) throws -> TaskRecord {
         let at = now()
         return try writer.write { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
@@ -423,7 +427,16 @@ public struct Ledger: Sendable {
                 record.attempts += 1
                 record.error = nil
                 record.itemID = nil
+                record.account = account
             }
+        }
+    }
+
+    /// The create of a task in `submitting` goes out with another key than recorded (its first
+    /// key answered "too many tasks"): recorded before it is sent.
+    public func recordAccount(_ key: String, account: String?) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE task SET account = ? WHERE key = ? AND state = ?", arguments: [account, key, TaskState.submitting.rawValue])
         }
     }
 

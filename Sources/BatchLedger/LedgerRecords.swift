@@ -41,6 +41,9 @@ public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var parents: String
     public var provider: String
     public var itemID: String?
+    /// The fingerprint of the key the create was sent with (never the key): the only key that
+    /// can see the item. Nil: recorded before keys were, or never submitted.
+    public var account: String?
     public var attempts: Int
     public var cost: Double
     public var error: String?
@@ -82,6 +85,7 @@ public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
         parents = row["parents"]
         provider = row["provider"]
         itemID = row["itemID"]
+        account = row["account"]
         attempts = row["attempts"]
         cost = row["cost"]
         error = row["error"]

@@ -26,6 +26,7 @@ struct ReportedProvider: GenerationProvider {
     var capabilities: ProviderCapabilities { base.capabilities }
     var suggestedConcurrency: Int? { base.suggestedConcurrency }
     var reconcilesLostAnswers: Bool { base.reconcilesLostAnswers }
+    var accounts: [String] { base.accounts }
 
     func submit(_ submission: Submission) async throws(ProviderError) -> [ItemRef] {
         activity.begin()

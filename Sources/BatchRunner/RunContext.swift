@@ -68,9 +68,9 @@ struct RunContext: Sendable {
         return try await wait()
     }
 
-    /// A reference to the item a task made.
-    func ref(_ task: GraphTask, itemID: String) -> ItemRef {
-        ItemRef(id: itemID, kind: task.kind, chain: chains[task.key])
+    /// A reference to the item a task made with the key `account` (the record's).
+    func ref(_ task: GraphTask, itemID: String, account: String?) -> ItemRef {
+        ItemRef(id: itemID, kind: task.kind, chain: chains[task.key], account: account)
     }
 
     static func chains(for graph: TaskGraph) -> [TaskKey: TaskKind] {

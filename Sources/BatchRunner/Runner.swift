@@ -77,7 +77,7 @@ public enum Runner {
         var roots: [RootRun] = []
         var prepared: [PreparedRun] = []
         let runLimit = options.maxParallel.map { AdaptiveLimiter(maximum: $0) }
-        var accounts: [String: AdaptiveLimiter] = [:]
+        var accounts: [String: KeySlots] = [:]
         let http = Downloader.makeHTTPClient()
         for (rootURL, members) in groupedByRoot(entries, options: options) {
             let root: RootRun
@@ -92,16 +92,21 @@ public enum Runner {
             for index in members {
                 let entry = entries[index]
                 let slots: TaskSlots
+                // Every key of the entry's provider has its own limit (`concurrency.tasks` per
+                // key); `--max-parallel` bounds the run across all keys and manifests.
+                let fingerprints = entry.provider.accounts
+                var own = options
+                own.maxParallel = nil
                 if entries.count == 1 {
-                    slots = TaskSlots(maximum: taskLimit(entry.manifest, provider: entry.provider, options: options))
+                    let perKey = taskLimit(entry.manifest, provider: entry.provider, options: fingerprints.count > 1 ? own : options)
+                    slots = TaskSlots(keys: KeySlots(fingerprints: fingerprints, maximum: perKey),
+                                      run: fingerprints.count > 1 ? options.maxParallel.map { AdaptiveLimiter(maximum: $0) } : nil)
                 } else {
-                    // Each manifest keeps its own limit; --max-parallel is the whole run's.
-                    var own = options
-                    own.maxParallel = nil
-                    let account = accounts[entry.account] ?? AdaptiveLimiter(maximum: entry.provider.suggestedConcurrency ?? options.maxParallel ?? 64)
-                    accounts[entry.account] = account
-                    slots = TaskSlots(manifest: AdaptiveLimiter(maximum: taskLimit(entry.manifest, provider: entry.provider, options: own)),
-                                      account: account, run: runLimit)
+                    // Each manifest keeps its own limit (per key); --max-parallel is the whole run's.
+                    let keys = accounts[entry.account] ?? KeySlots(fingerprints: fingerprints, maximum: entry.provider.suggestedConcurrency ?? options.maxParallel ?? 64)
+                    accounts[entry.account] = keys
+                    let manifestLimit = taskLimit(entry.manifest, provider: entry.provider, options: own) * max(1, fingerprints.count)
+                    slots = TaskSlots(manifest: AdaptiveLimiter(maximum: manifestLimit), keys: keys, run: runLimit)
                 }
                 switch await PreparedRun.make(index: index, entry, root: root, plannedUnderRoot: plannedUnderRoot, slots: slots, http: http, reportsCredits: entries.count == 1,
                                               options: options, environment: environment) {

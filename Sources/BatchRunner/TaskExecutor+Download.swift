@@ -28,7 +28,7 @@ extension TaskExecutor {
                 return .failed("no result recorded")
             }
             let folder = context.library.folder(task.output)
-            let ref = context.ref(task, itemID: itemID)
+            let ref = context.ref(task, itemID: itemID, account: record.account)
             var files: [FileRecord] = []
             var missing: [String] = []
             func add(_ url: URL, _ written: PartFile.Written) {
@@ -135,7 +135,7 @@ extension TaskExecutor {
                         missing.append("\(stem): the create's further item \(extra.itemID) did not succeed")
                         continue
                     }
-                    try await fileAudio(context.ref(task, itemID: extra.itemID), &known, stem: stem) {
+                    try await fileAudio(context.ref(task, itemID: extra.itemID, account: record.account), &known, stem: stem) {
                         try ledger.recordExtraResult(task.key.hex, ordinal: extra.ordinal, result: $0.json, final: true)
                     }
                 }

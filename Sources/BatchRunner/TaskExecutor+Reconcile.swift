@@ -65,7 +65,9 @@ extension TaskExecutor {
     /// For a task that is ambiguous since an earlier run: look for evidence once more. Proof
     /// that nothing was made puts it back to `pending`, to be submitted like any new task.
     func reconcileEarlier(_ task: GraphTask, _ record: TaskRecord) async -> TaskRecord? {
-        guard context.provider.reconcilesLostAnswers, let submission = try? makeSubmission(task) else { return nil }
+        guard context.provider.reconcilesLostAnswers, var submission = try? makeSubmission(task) else { return nil }
+        // Looked for with the key the create was sent with.
+        submission.account = record.account
         let sentAfter = (try? ledger.lastSubmission(of: task.key.hex)) ?? record.updatedAt
         switch await reconcile(task, submission, sentAfter: sentAfter, lost: record.error ?? "ambiguous since an earlier run") {
         case .adopted(let adopted):

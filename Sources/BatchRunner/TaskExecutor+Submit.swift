@@ -15,8 +15,15 @@ extension TaskExecutor {
         guard await context.control.reserve(price) else {
             return .failure(.notSubmitted(Self.describe(await context.control.stopReason)))
         }
+        // A child goes to its parent's key, the only one that can see the parent's item; a
+        // new create to the least loaded key with room and balance.
+        let choice = keyChoice(task)
+        var key: String?
         do {
-            try await context.idle { try await context.taskSlots.acquire() }
+            key = try await context.idle { try await context.taskSlots.acquire(choice) }
+        } catch is KeySlots.Exhausted {
+            await context.control.refund(price)
+            return .failure(.notSubmitted(Self.describe(await context.control.stopReason ?? .balance("no key has balance left"))))
         } catch {
             await context.control.refund(price)
             return .failure(.notSubmitted("interrupted before submission"))
@@ -27,7 +34,7 @@ extension TaskExecutor {
             _ outcome: GenerationOutcome, refund: Bool = true, restoreAmbiguity: Bool = true, holdingSlot: Bool = true
         ) async -> Result<TaskRecord, GenerationOutcome> {
             if refund { await context.control.refund(price) }
-            if holdingSlot { await context.taskSlots.release() }
+            if holdingSlot { await context.taskSlots.release(key) }
             if wasAmbiguous && restoreAmbiguity, case .notSubmitted(let reason) = outcome {
                 let note = "still ambiguous: the consented resubmission did not happen (\(reason))"
                 if let updated = try? ledger.recordAmbiguous(task.key.hex, reason: record.error ?? note, run: runID) {
@@ -40,9 +47,10 @@ extension TaskExecutor {
         // Waiting for the slot may have taken a while: look again before paying.
         if let reason = await context.control.stopReason { return await giveUp(.notSubmitted(Self.describe(reason)), restoreAmbiguity: false) }
         if Task.isCancelled { return await giveUp(.notSubmitted("interrupted before submission"), restoreAmbiguity: false) }
-        let submission: Submission
+        var submission: Submission
         do {
             submission = try makeSubmission(task)
+            submission.account = key
         } catch let error as ProviderError {
             switch error.failureClass {
             case .permanent:
@@ -60,7 +68,7 @@ extension TaskExecutor {
         }
         do {
             let detail = wasAmbiguous ? "resubmitting as consented (--resubmit-ambiguous or on_ambiguous: resubmit): the first submission may also have been paid for" : nil
-            _ = try ledger.recordSubmitting(task.key.hex, run: runID, consented: wasAmbiguous, detail: detail)
+            _ = try ledger.recordSubmitting(task.key.hex, run: runID, consented: wasAmbiguous, detail: detail, account: key)
             context.progress.transition(task, record.state, .submitting, detail)
         } catch {
             return await giveUp(.notSubmitted("ledger error: \(error)"), restoreAmbiguity: false)
@@ -71,7 +79,7 @@ extension TaskExecutor {
             let sentAfter = context.clock.now()
             do {
                 let refs = try await context.provider.submit(submission)
-                return await recordSubmitted(task, itemIDs: refs.map(\.id), onFailure: { await giveUp($0, refund: false) })
+                return await recordSubmitted(task, itemIDs: refs.map(\.id), key: key, onFailure: { await giveUp($0, refund: false) })
             } catch let providerError {
                 error = providerError
             }
@@ -82,15 +90,21 @@ extension TaskExecutor {
                     if error.slowDown {
                         // The provider has too many of our tasks: lower the limit and queue
                         // behind it (waiting for another task to finish) rather than retry in place.
-                        await context.taskSlots.slowDown()
-                        await context.taskSlots.release()
+                        await context.taskSlots.slowDown(key)
+                        await context.taskSlots.release(key)
+                        // A new create may go to another key; the ledger says which first.
+                        let previous = key
                         do {
-                            try await context.idle { try await context.taskSlots.acquire() }
+                            key = try await context.idle { try await context.taskSlots.acquire(choice) }
                         } catch {
                             let reason = "interrupted while waiting for a slot"
                             _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)
                             context.progress.transition(task, .submitting, .pending, reason)
                             return await giveUp(.notSubmitted(reason), holdingSlot: false)
+                        }
+                        if key != previous {
+                            try ledger.recordAccount(task.key.hex, account: key)
+                            submission.account = key
                         }
                     }
                     attempt += 1
@@ -108,6 +122,31 @@ extension TaskExecutor {
                     context.progress.transition(task, .submitting, .failed, error.message)
                     return await giveUp(.failed(error.message), restoreAmbiguity: false)
                 case .stopSubmitting:
+                    // The key's balance ran out. The refusal created nothing: a new create goes
+                    // to a key that still has balance; a child waits for its parent's key.
+                    let othersLeft = await context.taskSlots.keys.exhaust(key)
+                    if othersLeft, choice == .any {
+                        await context.taskSlots.release(key)
+                        let refusal = error.message
+                        do {
+                            key = try await context.idle { try await context.taskSlots.acquire(.any) }
+                        } catch {
+                            let reason = "\(refusal); no other key had room before the run stopped"
+                            _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)
+                            context.progress.transition(task, .submitting, .pending, reason)
+                            return await giveUp(.notSubmitted(reason), holdingSlot: false)
+                        }
+                        try ledger.recordAccount(task.key.hex, account: key)
+                        submission.account = key
+                        context.progress.note("\(task.output) \(task.fileStem) \(task.key.short): \(error.message); sent with another key")
+                        continue
+                    }
+                    if othersLeft {
+                        let reason = "the balance of the key that made its parent ran out (\(error.message)); left for a later run"
+                        _ = try ledger.recordPending(task.key.hex, reason: reason, run: runID)
+                        context.progress.transition(task, .submitting, .pending, reason)
+                        return await giveUp(.notSubmitted(reason))
+                    }
                     await context.control.stop(.balance(error.message))
                     _ = try ledger.recordPending(task.key.hex, reason: error.message, run: runID)
                     context.progress.transition(task, .submitting, .pending, error.message)
@@ -121,7 +160,7 @@ extension TaskExecutor {
                     // Before a human is asked: does the provider have evidence of what was made?
                     switch await reconcileLostAnswer(task, submission, sentAfter: sentAfter, lost: error.message) {
                     case .adopted(let adopted):
-                        await context.taskSlots.recordSuccess()
+                        await context.taskSlots.recordSuccess(key)
                         return .success(adopted)
                     case .nothingCreated(let evidence):
                         // Provably nothing was made: sending it again cannot pay twice.
@@ -151,7 +190,7 @@ extension TaskExecutor {
     /// Commits the answered item id. Its line is printed first (so the id is in the log even if
     /// the ledger cannot take it), then the write is retried, so a paid item can always be found.
     func recordSubmitted(
-        _ task: GraphTask, itemIDs: [String],
+        _ task: GraphTask, itemIDs: [String], key: String?,
         onFailure: (GenerationOutcome) async -> Result<TaskRecord, GenerationOutcome>
     ) async -> Result<TaskRecord, GenerationOutcome> {
         guard let itemID = itemIDs.first else {
@@ -168,7 +207,7 @@ extension TaskExecutor {
         for _ in 0..<5 {
             do {
                 let submitted = try ledger.recordSubmitted(task.key.hex, itemID: itemID, extraItemIDs: extra, run: runID, detail: detail)
-                await context.taskSlots.recordSuccess()
+                await context.taskSlots.recordSuccess(key)
                 // The library's copy knows the item too, should the ledger ever be lost.
                 await context.metadata.write(folder: task.output)
                 return .success(submitted)
@@ -179,6 +218,18 @@ extension TaskExecutor {
         let reason = "created item \(itemID), but the ledger could not record it (\(lastError.map { "\($0)" } ?? "?")); note the id"
         context.progress.warn("\(task.output) \(task.fileStem) \(task.key.short): \(reason)")
         return await onFailure(.ambiguous(reason))
+    }
+
+    /// The key a create needs: its parent's for a child that continues the parent's item
+    /// (extend, stems, cover, MIDI of a chain), any for the rest.
+    func keyChoice(_ task: GraphTask) -> KeySlots.Choice {
+        switch task.kind {
+        case .extend, .stems, .cover, .midi:
+            guard let parentKey = task.parents.first, let parent = try? ledger.task(parentKey.hex), parent.itemID != nil else { return .any }
+            return .key(parent.account)
+        case .lyrics, .song, .instrumental:
+            return .any
+        }
     }
 
     /// The create call's content, with what the parents produced filled in.
@@ -210,7 +261,7 @@ extension TaskExecutor {
         case .extend, .stems, .cover, .midi:
             // The provider continues, splits, covers or transcribes the parent's item (and
             // refreshes its URL just before, as signed URLs expire).
-            submission.parent = context.ref(parentTask, itemID: parentItem)
+            submission.parent = context.ref(parentTask, itemID: parentItem, account: parent.account)
             submission.parentReport = result.report
         case .lyrics, .instrumental:
             break

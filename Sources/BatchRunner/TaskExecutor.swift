@@ -55,11 +55,16 @@ struct TaskExecutor: Sendable {
                 case .failure(let outcome): return outcome
                 }
             } else {
-                // Resumed: the item exists; it occupies a provider slot while it runs.
-                do { try await context.idle { try await context.taskSlots.acquire() } } catch { return .unfinished("interrupted before its status was checked") }
+                // Resumed: the item exists; it occupies a slot of the key that created it.
+                do {
+                    _ = try await context.idle { try await context.taskSlots.acquire(.key(record.account)) }
+                } catch {
+                    return .unfinished("interrupted before its status was checked")
+                }
             }
+            // The slot held is the key's that created the item (recorded before the create).
             let outcome = await wait(task, record, learning: learning)
-            await context.taskSlots.release()
+            await context.taskSlots.release(record.account)
             return outcome
         } catch {
             return .unfinished("ledger error: \(error)")
@@ -69,7 +74,7 @@ struct TaskExecutor: Sendable {
     /// Waits for the item to finish and records how it ended.
     private func wait(_ task: GraphTask, _ record: TaskRecord, learning: PollProfile?) async -> GenerationOutcome {
         guard let itemID = record.itemID else { return .failed("submitted without an item id") }
-        let ref = context.ref(task, itemID: itemID)
+        let ref = context.ref(task, itemID: itemID, account: record.account)
         let running = OnceFlag(alreadySet: record.state == .running)
         let ledger = self.ledger, runID = self.runID, progress = context.progress
         do {
@@ -84,7 +89,7 @@ struct TaskExecutor: Sendable {
             switch report.phase {
             case .succeeded, .partFailed:
                 // Further items of the same create finish before the task counts as generated.
-                if let unfinished = await waitForExtras(task) { return unfinished }
+                if let unfinished = await waitForExtras(task, account: record.account) { return unfinished }
                 let state: TaskState = report.phase == .succeeded ? .succeeded : .partFailed
                 let detail = state == .partFailed ? "the audio is usable; the WAV or the timings failed" : nil
                 _ = try ledger.recordGenerated(task.key.hex, state: state, result: StoredResult(report).json, detail: detail, run: runID)
@@ -109,12 +114,12 @@ struct TaskExecutor: Sendable {
 
     /// Waits for every further item of the task's create that is not final yet and records
     /// its answer. Nil when all are final; else why the task stays unfinished for now.
-    private func waitForExtras(_ task: GraphTask) async -> GenerationOutcome? {
+    private func waitForExtras(_ task: GraphTask, account: String?) async -> GenerationOutcome? {
         guard let extras = try? ledger.extraItems(of: task.key.hex) else { return .unfinished("the ledger could not list the create's further items") }
         let open = extras.filter { !$0.final }
         guard !open.isEmpty else { return nil }
         let poller = context.poller, ledger = self.ledger
-        let refs = open.map { (ordinal: $0.ordinal, ref: context.ref(task, itemID: $0.itemID)) }
+        let refs = open.map { (ordinal: $0.ordinal, ref: context.ref(task, itemID: $0.itemID, account: account)) }
         let failures = await context.idle {
             await withTaskGroup(of: String?.self) { group in
                 for (ordinal, ref) in refs {

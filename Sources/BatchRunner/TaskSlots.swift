@@ -1,48 +1,48 @@
 /// The slots a task holds while it is at the provider: its manifest's own limit
-/// (`concurrency.tasks`), its account's adaptive limit (shared by every manifest of the run that
-/// uses the same credentials and API) and the run's `--max-parallel` across all manifests.
-/// They are taken from the most specific to the most general, always in that order, so two
-/// tasks never wait on each other's slots; a task waiting for the account or the run holds only
-/// a slot its own manifest could not use either.
+/// (`concurrency.tasks` per key), a slot of one key of its account pool (``KeySlots``: each key
+/// its own adaptive limit, shared by every manifest of the run that uses the same keys) and the
+/// run's `--max-parallel` across all manifests and keys. They are taken from the most specific
+/// to the most general, always in that order, so two tasks never wait on each other's slots;
+/// a task waiting for a key or the run holds only a slot its own manifest could not use either.
 struct TaskSlots: Sendable {
-    /// In acquisition order; the same limiter is never listed twice.
-    let limiters: [AdaptiveLimiter]
-    /// The one the provider's "too many tasks" answers lower (and successes raise again).
-    let account: AdaptiveLimiter
+    let manifest: AdaptiveLimiter?
+    let keys: KeySlots
+    let run: AdaptiveLimiter?
 
-    init(manifest: AdaptiveLimiter? = nil, account: AdaptiveLimiter, run: AdaptiveLimiter? = nil) {
-        var limiters: [AdaptiveLimiter] = []
-        for limiter in [manifest, account, run].compactMap({ $0 }) where !limiters.contains(where: { $0 === limiter }) {
-            limiters.append(limiter)
-        }
-        self.limiters = limiters
-        self.account = account
+    init(manifest: AdaptiveLimiter? = nil, keys: KeySlots, run: AdaptiveLimiter? = nil) {
+        self.manifest = manifest
+        self.keys = keys
+        self.run = run
     }
 
-    /// One limit for everything: a run of a single manifest.
-    init(maximum: Int) {
-        self.init(account: AdaptiveLimiter(maximum: maximum))
-    }
-
-    /// Waits for every slot; on cancellation the ones already taken are given back.
-    func acquire() async throws {
-        var taken: [AdaptiveLimiter] = []
+    /// Waits for every slot and answers the key taken (nil: a provider of one unnamed key).
+    /// On cancellation, or when no key has balance left, the slots already taken are given back.
+    func acquire(_ choice: KeySlots.Choice = .any) async throws -> String? {
+        try await manifest?.acquire()
+        let key: String?
         do {
-            for limiter in limiters {
-                try await limiter.acquire()
-                taken.append(limiter)
-            }
+            key = try await keys.acquire(choice)
         } catch {
-            for limiter in taken.reversed() { await limiter.release() }
+            await manifest?.release()
             throw error
         }
+        do {
+            try await run?.acquire()
+        } catch {
+            await keys.release(key)
+            await manifest?.release()
+            throw error
+        }
+        return key
     }
 
-    func release() async {
-        for limiter in limiters.reversed() { await limiter.release() }
+    func release(_ key: String?) async {
+        await run?.release()
+        await keys.release(key)
+        await manifest?.release()
     }
 
-    func slowDown() async { await account.slowDown() }
+    func slowDown(_ key: String?) async { await keys.slowDown(key) }
 
-    func recordSuccess() async { await account.recordSuccess() }
+    func recordSuccess(_ key: String?) async { await keys.recordSuccess(key) }
 }

@@ -18,6 +18,19 @@ public enum Credentials {
         public var description: String { "cannot read the credentials file \(file)" }
     }
 
+    /// A pool of keys: `NAME`, then `NAME_2`, `NAME_3`, … for as long as they are set (the
+    /// environment or the file, each name on its own), the same key named twice counted once.
+    /// `NAME` itself is required.
+    public static func values(_ name: String, environment: [String: String], file: String?) throws -> [String] {
+        var values = [try value(name, environment: environment, file: file)]
+        var number = 2
+        while let next = try? value("\(name)_\(number)", environment: environment, file: file) {
+            if !values.contains(next) { values.append(next) }
+            number += 1
+        }
+        return values
+    }
+
     public static func value(_ name: String, environment: [String: String], file: String?) throws -> String {
         if let value = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty { return value }
         if let file {

@@ -40,6 +40,10 @@ public protocol GenerationProvider: Sendable {
 
     /// The account's remaining balance, when the provider has a balance route.
     func balance() async throws(ProviderError) -> Double?
+
+    /// The fingerprints of the keys this provider creates with (``KeyPoolProvider``): a
+    /// submission names one in ``Submission/account``. Empty: one key, never named.
+    var accounts: [String] { get }
 }
 
 extension GenerationProvider {
@@ -50,6 +54,8 @@ extension GenerationProvider {
     public func reconcile(_ submission: Submission, sentAfter: Double, excluding known: Set<String>) async throws(ProviderError) -> Reconciliation? { nil }
 
     public func balance() async throws(ProviderError) -> Double? { nil }
+
+    public var accounts: [String] { [] }
 }
 
 /// A reference to one item at the provider, with what the runner knows of the task that made it,
@@ -63,11 +69,15 @@ public struct ItemRef: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The chain's main kind (song or instrumental) for extends and stems of a chain; the task's
     /// own kind otherwise.
     public var chain: TaskKind
+    /// The fingerprint of the key that created the item (``KeyFingerprint``), which alone can
+    /// see it; nil: the pool's first key (items recorded before keys were).
+    public var account: String?
 
-    public init(id: String, kind: TaskKind, chain: TaskKind? = nil) {
+    public init(id: String, kind: TaskKind, chain: TaskKind? = nil, account: String? = nil) {
         self.id = id
         self.kind = kind
         self.chain = chain ?? kind
+        self.account = account
     }
 
     public var description: String { id }

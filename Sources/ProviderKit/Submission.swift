@@ -26,6 +26,9 @@ public struct Submission: Sendable {
     public var callbackURL: String
     /// Provider-specific options from the manifest (e.g. useapi `user_id`, `max_jobs`).
     public var options: [String: String]
+    /// The fingerprint of the key to create with (one of the provider's ``GenerationProvider/accounts``);
+    /// nil: its first. A child (extend, stems, cover, MIDI) must use its parent's.
+    public var account: String?
 
     public init(kind: TaskKind, chain: TaskKind, reference: String, callbackURL: String, options: [String: String] = [:]) {
         self.kind = kind

@@ -13,12 +13,16 @@ public enum AccountBalance {
         let endpoint = try Endpoint.live(.tempolor, options: options, variables: environment)
         let http = HTTPTransport.makeAPIClient()
         do {
-            let balance = try await TemPolorClient(baseURL: endpoint.baseURL, key: APIKey(endpoint.secret), http: http).balance()
+            // A pool of keys: what they have left together.
+            var balance = 0.0
+            for secret in endpoint.secrets {
+                balance += try await TemPolorClient(baseURL: endpoint.baseURL, key: APIKey(secret), http: http).balance()
+            }
             try await http.shutdown()
             return balance
         } catch {
             try? await http.shutdown()
-            throw BalanceError(message: Redactor(secrets: [endpoint.secret]).clean("\(error)"))
+            throw BalanceError(message: Redactor(secrets: endpoint.secrets).clean("\(error)"))
         }
     }
 

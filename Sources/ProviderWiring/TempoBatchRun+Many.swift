@@ -100,7 +100,7 @@ extension TempoBatchRun {
                 // A root another run holds gets no simulator: its manifests are refused as locked.
                 let url = simulators[Runner.root(of: manifest, options: options)] ?? URL(fileURLWithPath: "/")
                 let settings = simulator.configuration
-                chosen[index] = Endpoint(api: api, baseURL: url, secret: api == .useapi ? settings.useapiToken : settings.apiKey)
+                chosen[index] = Endpoint(api: api, baseURL: url, secrets: settings.secrets(for: api))
             }
             return await execute(compiled, endpoints: chosen, refused: refused, skipped: skipped, options: options, environment: environment)
         }
@@ -151,7 +151,7 @@ extension TempoBatchRun {
         options: RunOptions, environment: RunEnvironment
     ) async -> ManyRunResult {
         let http = HTTPTransport.makeAPIClient()
-        let redactor = Redactor(secrets: endpoints.compactMap { $0?.secret }.filter { !$0.isEmpty })
+        let redactor = Redactor(secrets: endpoints.flatMap { $0?.secrets ?? [] }.filter { !$0.isEmpty })
         var environment = environment
         let events = environment.events
         environment.events = { events($0.mapText(redactor.clean)) }
@@ -160,8 +160,7 @@ extension TempoBatchRun {
         for (index, (manifest, graph)) in compiled.enumerated() {
             guard refused[index] == nil, let endpoint = endpoints[index] else { continue }
             let provider = endpoint.provider(http: http, options: manifest.providerOptions, output: environment.output)
-            // Same API, place and secret: the same account (the secret itself stays in memory only).
-            let account = "\(endpoint.api.rawValue) \(endpoint.baseURL.absoluteString) \(endpoint.secret.hashValue)"
+            let account = endpoint.account
             entries.append(RunEntry(manifest: manifest, graph: graph, provider: provider, account: account))
             positions.append(index)
         }

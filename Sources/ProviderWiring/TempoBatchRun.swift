@@ -21,6 +21,14 @@ public struct EmbeddedSimulator: Sendable {
     }
 }
 
+extension SimulatorConfiguration {
+    /// The secrets a run sends to this simulator: the Open API's keys (the primary and every
+    /// further one, a pool) or the useapi.net token.
+    func secrets(for api: Provider) -> [String] {
+        api == .useapi ? [useapiToken] : [apiKey] + extraKeys.map(\.apiKey)
+    }
+}
+
 /// `tempo-batch run`: compiles the manifest, chooses the provider, reads its credentials (or
 /// starts the built-in simulator), and hands the graph to ``Runner/execute``. The library below
 /// never starts servers or reads the environment; this is where that happens.
@@ -70,8 +78,7 @@ public enum TempoBatchRun {
             environment.output("Running against the built-in simulator at \(url.absoluteString) (\(api == .useapi ? "useapi.net" : "Open API") routes, time scale \(settings.timeScale)); nothing is paid.")
             var options = options
             if options.pollInterval == nil { options.pollInterval = .milliseconds(100) }
-            let secret = api == .useapi ? settings.useapiToken : settings.apiKey
-            return await execute(manifest, graph, endpoint: Endpoint(api: api, baseURL: url, secret: secret), options: options, environment: environment)
+            return await execute(manifest, graph, endpoint: Endpoint(api: api, baseURL: url, secrets: settings.secrets(for: api)), options: options, environment: environment)
         }
     }
 
@@ -80,7 +87,7 @@ public enum TempoBatchRun {
     ) async -> RunResult {
         let http = HTTPTransport.makeAPIClient()
         let provider = endpoint.provider(http: http, options: manifest.providerOptions, output: environment.output)
-        let redactor = Redactor(secrets: [endpoint.secret])
+        let redactor = Redactor(secrets: endpoint.secrets)
         var environment = environment
         let events = environment.events
         environment.events = { events($0.mapText(redactor.clean)) }
