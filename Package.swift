@@ -155,6 +155,8 @@ let package = Package(
             dependencies: [
                 "BatchManifest", "BatchLedger", "BatchRunner", "ProviderKit", "ProviderWiring", "TemPolorSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

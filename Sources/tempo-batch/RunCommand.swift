@@ -12,7 +12,7 @@ struct Run: AsyncParsableCommand {
 
         Every task is recorded in a ledger at <output root>/.tempo-batch/ledger.sqlite. A second run of the same manifest re-polls submitted items, downloads only missing or corrupt files, skips finished tasks and submits only new or unfinished work. A create call whose answer was lost leaves its task 'ambiguous': it is never paid for again unless you pass --resubmit-ambiguous.
 
-        Credentials come from the environment or --credentials FILE (lines like NAME=...), never from the manifest, and are never printed: TEMPOLOR_API_KEY for the Open API, USEAPI_TOKEN for useapi.net (base URL from --base-url or USEAPI_BASE_URL, default https://api.useapi.net).
+        Credentials come from the environment or --credentials FILE (lines like NAME=...), never from the manifest, and are never printed: TEMPOLOR_API_KEY for the Open API, USEAPI_TOKEN for useapi.net (base URL from --base-url or USEAPI_BASE_URL, default https://api.useapi.net). TEMPOLOR_API_KEY_2, _3, … (or USEAPI_TOKEN_2, …) add keys to one pool: each key has its own limit (concurrency.tasks is per key) and balance, new creates go to the least loaded key, an item is always checked and continued with the key that made it (the ledger records a fingerprint, never the key), and budgets count all keys together.
 
         provider: simulator (or --provider simulator) starts the built-in simulator in this process: no key, no network, nothing paid. --simulator does the same for any manifest, speaking its provider's API (e.g. a useapi manifest against the simulator's useapi.net routes).
 

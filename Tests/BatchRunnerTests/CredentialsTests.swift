@@ -20,6 +20,23 @@ struct CredentialsTests {
         #expect(throws: Credentials.Unreadable.self) { try Credentials.value("TEMPOLOR_API_KEY", environment: [:], file: "/nonexistent") }
     }
 
+    @Test func aPoolOfKeysIsTheNameThenItsNumberedSiblings() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("credentials-\(UUID().uuidString)")
+        try "TEMPOLOR_API_KEY_3=Tempo-three\nTEMPOLOR_API_KEY_5=Tempo-five\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let environment = ["TEMPOLOR_API_KEY": "Tempo-one", "TEMPOLOR_API_KEY_2": "Tempo-two"]
+        // Environment and file together, in number order, up to the first gap (_4).
+        #expect(try Credentials.values("TEMPOLOR_API_KEY", environment: environment, file: file.path) == ["Tempo-one", "Tempo-two", "Tempo-three"])
+        // The same key twice counts once; the first name is required.
+        #expect(try Credentials.values("TEMPOLOR_API_KEY", environment: ["TEMPOLOR_API_KEY": "k", "TEMPOLOR_API_KEY_2": "k"], file: nil) == ["k"])
+        #expect(throws: Credentials.Missing.self) { try Credentials.values("TEMPOLOR_API_KEY", environment: ["TEMPOLOR_API_KEY_2": "k"], file: nil) }
+        // A fingerprint names a key without revealing it, the same way every time.
+        #expect(KeyFingerprint.of("Tempo-one") == KeyFingerprint.of("Tempo-one"))
+        #expect(KeyFingerprint.of("Tempo-one") != KeyFingerprint.of("Tempo-two"))
+        #expect(KeyFingerprint.of("Tempo-one").hasPrefix("key:") && KeyFingerprint.of("Tempo-one").count == 16)
+        #expect(!KeyFingerprint.of("Tempo-one").contains("Tempo"))
+    }
+
     @Test func redactionRemovesTheSecretWherever() {
         let redactor = Redactor(secrets: ["Tempo-secret"])
         #expect(redactor.clean("key Tempo-secret in a Tempo-secret message") == "key <redacted> in a <redacted> message")

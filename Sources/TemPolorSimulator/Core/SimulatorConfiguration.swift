@@ -40,12 +40,17 @@ public struct SimulatorConfiguration: Sendable {
     public var wavSampleRate = 16_000
     /// When set, every song and instrumental lasts this many seconds (small files for tests).
     public var fixedDuration: Int?
+    /// When set, every item is final this many seconds after its creation, whatever its kind
+    /// (not time-scaled; 0: at once). For measuring the client's own cost per task.
+    public var processingTime: TimeInterval?
     /// Items one song or instrumental create makes (`data.item_ids` then names them all; the
     /// create is billed once). The documentation's examples show one; the field is a list.
     public var itemsPerCreate = 1
     /// When set, created items are saved to this JSON file after every create and loaded at
     /// start, so a simulator started again (the runner's embedded one) still knows them.
     public var stateFile: URL?
+    /// How often due callbacks are looked for (real time); each goes out at the next look.
+    public var callbackTick: Duration = .milliseconds(20)
     /// Receives one line per request (never containing the API key). Silent by default.
     public var log: @Sendable (String) -> Void = { _ in }
 

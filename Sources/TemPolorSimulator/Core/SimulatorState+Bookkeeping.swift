@@ -46,6 +46,9 @@ extension SimulatorState {
     func currentStats() -> SimulatorStats {
         var copy = stats
         copy.balance = balance
+        let spans = itemSpans()
+        copy.busySeconds = spans.reduce(0) { $0 + $1.seconds }
+        if let first = spans.map(\.createdAt).min(), let last = spans.map(\.finalAt).max() { copy.spanSeconds = last.timeIntervalSince(first) }
         for index in configuration.extraKeys.indices {
             let name = SimulatorConfiguration.KeyAccount.name(at: index)
             copy.keyBalances[name] = balance(ofKey: name)

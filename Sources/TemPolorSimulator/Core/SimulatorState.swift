@@ -112,15 +112,16 @@ actor SimulatorState {
         repeat {
             id = draft.kind.idPrefix + String(idRandom.next(), radix: 16)
         } while items[id] != nil
-        let main = configuration.scaled(draft.mainAfter)
+        let fixed = configuration.processingTime.map { max(0, $0) }
+        let main = fixed ?? configuration.scaled(draft.mainAfter)
         let title = draft.kind == .stems || draft.kind == .midi ? draft.prompt : TextGenerator.title(for: draft.kind == .lyrics ? "Song of " + draft.prompt : draft.prompt)
         let item = SimulatedItem(
             id: id, kind: draft.kind, model: draft.model, prompt: draft.prompt, lyrics: draft.lyrics, sections: draft.sections,
             title: title, style: TextGenerator.style(for: draft.prompt), duration: draft.duration, createdAt: clock.now(),
             outcome: nextOutcome(), callbackURL: draft.callbackURL, cost: draft.cost, parentID: draft.parentID,
             startTime: draft.startTime, sourceURL: draft.sourceURL, mainAfter: main,
-            audioHiAfter: main + configuration.scaled(configuration.schedule.audioHi),
-            sectionsAfter: main + configuration.scaled(configuration.schedule.lyricsSections),
+            audioHiAfter: fixed ?? main + configuration.scaled(configuration.schedule.audioHi),
+            sectionsAfter: fixed ?? main + configuration.scaled(configuration.schedule.lyricsSections),
             origin: draft.surface, account: draft.account, music: draft.music, reference: draft.reference,
             createdAs: draft.createdAs
         )

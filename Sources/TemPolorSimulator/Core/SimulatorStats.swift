@@ -30,6 +30,10 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     /// and the seconds from that showing to the create, summed: how fast the client reacts.
     public var reactions = 0
     public var reactionSeconds = 0.0
+    /// The provider's busy time: every billed item's creation to its final moment, summed;
+    /// and the span from the first creation to the last final moment (seconds, time-scaled).
+    public var busySeconds = 0.0
+    public var spanSeconds = 0.0
     public var downloads = 0
     public var faultsInjected: [String: Int] = [:]
     public var callbackAttempts = 0
@@ -56,6 +60,8 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case noticeLagSeconds = "notice_lag_seconds"
         case reactions
         case reactionSeconds = "reaction_seconds"
+        case busySeconds = "busy_seconds"
+        case spanSeconds = "span_seconds"
         case downloads
         case faultsInjected = "faults_injected"
         case callbackAttempts = "callback_attempts"

@@ -1,22 +1,16 @@
-public import Foundation
+import Foundation
 
-/// When one created item was made and when it became final: what benchmarks need to compute
-/// the provider's busy time (each item holds one of its credential's parallel slots until it
-/// is final).
-public struct SimulatedItemSpan: Sendable, Equatable {
-    public var id: String
+/// When one created item was made and when it became final: the provider's busy time (each
+/// item holds one of its credential's parallel slots until it is final), for `/_sim/stats`.
+struct SimulatedItemSpan: Sendable, Equatable {
+    var id: String
     /// The kind's name: song, instrumental, lyrics or stems (extends are songs or instrumentals).
-    public var kind: String
-    public var createdAt: Date
+    var kind: String
+    var createdAt: Date
     /// Creation plus the item's scheduled processing time (already time-scaled).
-    public var finalAt: Date
+    var finalAt: Date
 
-    public var seconds: TimeInterval { finalAt.timeIntervalSince(createdAt) }
-}
-
-extension TemPolorSimulator {
-    /// Every item created so far, in creation order, with when it was (or will be) final.
-    public func itemSpans() async -> [SimulatedItemSpan] { await state.itemSpans() }
+    var seconds: TimeInterval { finalAt.timeIntervalSince(createdAt) }
 }
 
 extension SimulatorState {

@@ -103,9 +103,10 @@ public struct TemPolorSimulator: Sendable {
             },
             logger: logger
         )
-        let dispatcher = CallbackDispatcher(
+        var dispatcher = CallbackDispatcher(
             state: state, baseURL: { bound.get() }, format: CallbackDispatcher.formats(configuration), log: configuration.log
         )
+        dispatcher.tick = configuration.callbackTick
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: dispatcher)],
             gracefulShutdownSignals: gracefulShutdownSignals,
