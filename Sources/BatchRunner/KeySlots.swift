@@ -26,6 +26,8 @@ actor KeySlots {
 
     let maximum: Int
     let recoveryStep: Int
+    /// How many keys.
+    let count: Int
     private var keys: [Key]
     private var waiters: [(id: UInt64, choice: Choice, continuation: CheckedContinuation<String?, any Error>)] = []
     private var nextWaiter: UInt64 = 0
@@ -36,9 +38,8 @@ actor KeySlots {
         self.recoveryStep = max(1, recoveryStep)
         let names: [String?] = fingerprints.isEmpty ? [nil] : fingerprints
         keys = names.map { Key(fingerprint: $0, limit: max(1, maximum)) }
+        count = keys.count
     }
-
-    var count: Int { keys.count }
 
     /// Slots in use per key, in the pool's order.
     var inUse: [Int] { keys.map(\.inUse) }

@@ -1,4 +1,5 @@
 import BatchLedger
+import Crypto
 import Foundation
 import ProviderKit
 
@@ -12,6 +13,9 @@ actor MetadataWriter {
     private let manifest: String
     private var missing: [String: [String]] = [:]
     private(set) var folders: Set<String> = []
+    /// What this run last wrote into each folder's file (its SHA-256 and size): the same
+    /// document again, with the file still that size, is not written (and synced) twice.
+    private var written: [String: (digest: SHA256.Digest, size: Int)] = [:]
 
     init(ledger: Ledger, library: OutputLibrary, manifest: String) {
         self.ledger = ledger
@@ -63,6 +67,11 @@ actor MetadataWriter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(document) else { return }
-        _ = try? library.writeText(String(decoding: data, as: UTF8.self) + "\n", to: library.folder(folder).appendingPathComponent("metadata.json"))
+        let text = String(decoding: data, as: UTF8.self) + "\n"
+        let url = library.folder(folder).appendingPathComponent("metadata.json")
+        let digest = SHA256.hash(data: Data(text.utf8))
+        if let last = written[folder], last.digest == digest, FileStat.of(url.path).map({ $0.size == Int64(last.size) }) == true { return }
+        guard (try? library.writeText(text, to: url)) != nil else { return }
+        written[folder] = (digest, text.utf8.count)
     }
 }

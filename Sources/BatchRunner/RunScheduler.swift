@@ -82,12 +82,36 @@ struct RunScheduler: Sendable {
                 }
             }
             var active = 0
-            func startGeneration(_ part: Int, _ key: TaskKey) {
+            // A started task holds its frames while it waits for a slot: each manifest starts at
+            // most `started` generations at once (well above what its slots let run), the rest
+            // queue in order, so a run of 10,000 tasks does not keep 10,000 tasks waiting.
+            let started = parts.map { Self.startedLimit($0.context.taskSlots) }
+            var running = parts.map { _ in 0 }
+            var queued = parts.map { _ in [TaskKey]() }
+            var queuedFrom = parts.map { _ in 0 }
+            var queuedKeys = parts.map { _ in Set<TaskKey>() }
+            func launch(_ part: Int, _ key: TaskKey) {
                 guard let task = parts[part].context.graph[key] else { return }
                 state[part].waiting.remove(key)
                 active += 1
+                running[part] += 1
                 let executor = executors[part]
                 group.addTask { .generation(part, key, await executor.generate(task)) }
+            }
+            func startGeneration(_ part: Int, _ key: TaskKey) {
+                if running[part] < started[part] {
+                    launch(part, key)
+                } else if queuedKeys[part].insert(key).inserted {
+                    queued[part].append(key)
+                }
+            }
+            func startQueued(_ part: Int) {
+                while running[part] < started[part], queuedFrom[part] < queued[part].count {
+                    let key = queued[part][queuedFrom[part]]
+                    queuedFrom[part] += 1
+                    queuedKeys[part].remove(key)
+                    launch(part, key)
+                }
             }
             func startDownload(_ part: Int, _ key: TaskKey) {
                 guard let task = parts[part].context.graph[key] else { return }
@@ -109,6 +133,8 @@ struct RunScheduler: Sendable {
                     state[part].result.downloads[key] = outcome
                 case .generation(let part, let key, let outcome):
                     active -= 1
+                    running[part] -= 1
+                    defer { startQueued(part) }
                     state[part].result.generation[key] = outcome
                     if outcome == .generated {
                         state[part].generationDone.insert(key)
@@ -122,6 +148,12 @@ struct RunScheduler: Sendable {
             group.cancelAll()
         }
         return parts.indices.map { finish(parts[$0], state[$0]) }
+    }
+
+    /// Generations of one manifest started at once: four times what its slots can ever let run
+    /// (its own limit, every key's, the run's), at least 256.
+    static func startedLimit(_ slots: TaskSlots) -> Int {
+        max(256, 4 * slots.capacity)
     }
 
     /// Carries out the decisions that need no provider and sorts the rest into generations and

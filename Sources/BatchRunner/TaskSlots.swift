@@ -36,6 +36,11 @@ struct TaskSlots: Sendable {
         return key
     }
 
+    /// The most tasks these slots can ever let run at once.
+    var capacity: Int {
+        min(manifest?.maximum ?? .max, keys.count * keys.maximum, run?.maximum ?? .max)
+    }
+
     func release(_ key: String?) async {
         await run?.release()
         await keys.release(key)

@@ -22,6 +22,28 @@ struct FakeProviderTests {
         """
     }
 
+    /// More ready tasks than a manifest starts at once (256): the rest wait in order and all run.
+    @Test func tasksBeyondTheStartedLimitQueueAndAllRun() async throws {
+        let slots = TaskSlots(keys: KeySlots(fingerprints: [], maximum: 7))
+        #expect(RunScheduler.startedLimit(slots) == 256)
+        #expect(RunScheduler.startedLimit(TaskSlots(keys: KeySlots(fingerprints: ["a", "b"], maximum: 64))) == 512)
+        let yaml = """
+        version: 1
+        name: many
+        concurrency: { tasks: 7 }
+        jobs:
+          - name: songs
+            song: { prompt: "song {a} {b}", lyrics: "[verse]\\nla la" }
+            matrix: { a: [\((1...20).map(String.init).joined(separator: ", "))], b: [\((1...15).map(String.init).joined(separator: ", "))] }
+        """
+        try await FakeRun.run(yaml) { fake, result in
+            #expect(result.exitCode == 0, "\(result.message ?? "")")
+            #expect(await fake.backend.creates == 300)
+            let tasks = try fake.ledger().allTasks()
+            #expect(tasks.count == 300 && tasks.allSatisfy { $0.state == .downloaded })
+        }
+    }
+
     @Test func aRunGoesThroughTheSeamOnly() async throws {
         try await FakeRun.run(Self.manifest(), setUp: { await $0.setLosingAnswers([3]) }) { fake, result in
             #expect(result.exitCode == 0, "\(result.message ?? "")\n\(fake.log.text)")
