@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -36,7 +37,7 @@ struct RunCommandTests {
             process.standardOutput = pipe
             process.standardError = pipe
             let reader = LineReader(pipe)
-            try process.run()
+            try ProcessLaunch.run(process)
             let banner = try await reader.waitFor("listening on ")
             let base = banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init) ?? ""
             return Simulator(process: process, base: base, reader: reader)
@@ -70,7 +71,7 @@ struct RunCommandTests {
         process.standardOutput = pipe
         process.standardError = pipe
         let reader = LineReader(pipe)
-        try process.run()
+        try ProcessLaunch.run(process)
         return (process, reader)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -52,7 +53,7 @@ struct SimulateCommandTests {
         process.standardOutput = output
         process.standardError = output
         let reader = LineReader(output)
-        try process.run()
+        try ProcessLaunch.run(process)
         defer { if process.isRunning { process.terminate() } }
 
         let banner = try await reader.waitFor("listening on ")

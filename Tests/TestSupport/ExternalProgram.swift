@@ -27,7 +27,7 @@ public enum ExternalProgram {
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
+        try ProcessLaunch.run(process)
         process.waitUntilExit()
         return Output(
             status: process.terminationStatus,
@@ -75,5 +75,18 @@ public enum AudioDecoding {
 
     public struct DecodingFailure: Error, CustomStringConvertible {
         public let description: String
+    }
+}
+
+/// Starts child processes one at a time. Foundation's `Process.run()` on Linux has crashed here
+/// (SIGSEGV in a `memcpy` inside it) when several tests launched processes at the same moment;
+/// the launches are short, so serialising them costs nothing the tests can notice.
+public enum ProcessLaunch {
+    private static let lock = NSLock()
+
+    public static func run(_ process: Process) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try process.run()
     }
 }
