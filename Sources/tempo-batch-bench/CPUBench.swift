@@ -29,13 +29,13 @@ func cpuBench(_ options: Options) async throws {
         runOptions.pollInterval = .milliseconds(5)
         let lines = LineCounter()
         let environment = RunEnvironment(variables: ["TEMPOLOR_API_KEY": key], random: RandomSource(seed: 1), output: { lines.add($0) })
-        let before = CPUUsage.now()
+        let before = cpuSeconds()
         let clock = ContinuousClock()
         var result: RunResult?
         let elapsed = await clock.measure {
             result = await TempoBatchRun.run(manifest: manifest.path, options: runOptions, environment: environment)
         }
-        let cpu = CPUUsage.now().seconds - before.seconds
+        let cpu = cpuSeconds() - before
         print(String(format: "run %d: %d tasks in %.2f s wall; runner CPU %.2f s = %.2f ms per task; peak memory %.1f MiB; exit %d, %d files",
                      run, options.tasks, seconds(elapsed), cpu, cpu * 1000 / Double(max(1, options.tasks)), peakResidentMegabytes(),
                      result?.exitCode ?? -1, countFiles(folder.appendingPathComponent("library"))))
@@ -107,21 +107,6 @@ final class SimulatorProcess {
     func stop() {
         process.terminate()
         process.waitUntilExit()
-    }
-}
-
-enum CPUUsage {
-    struct Sample { var seconds: Double }
-
-    static func now() -> Sample {
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return Sample(seconds: value(usage.ru_utime) + value(usage.ru_stime))
     }
 }
 

@@ -36,18 +36,34 @@ func generateManifest(tasks: Int) -> String {
     return text
 }
 
+/// This process's resource usage so far.
+func resourceUsage() -> rusage {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return usage
+}
+
+/// User + system CPU seconds this process has used so far.
+func cpuSeconds() -> Double {
+    let usage = resourceUsage()
+    func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return value(usage.ru_utime) + value(usage.ru_stime)
+}
+
 func peakResidentMegabytes() -> Double {
     if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") {
         return kilobytes / 1024
     }
-    var usage = rusage()
+    let usage = resourceUsage()
     #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
     #else
-    getrusage(RUSAGE_SELF, &usage)
     return Double(usage.ru_maxrss) / 1_048_576
     #endif
 }

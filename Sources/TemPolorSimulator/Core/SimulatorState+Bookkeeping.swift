@@ -46,9 +46,14 @@ extension SimulatorState {
     func currentStats() -> SimulatorStats {
         var copy = stats
         copy.balance = balance
-        let spans = itemSpans()
-        copy.busySeconds = spans.reduce(0) { $0 + $1.seconds }
-        if let first = spans.map(\.createdAt).min(), let last = spans.map(\.finalAt).max() { copy.spanSeconds = last.timeIntervalSince(first) }
+        // Each item holds one of its credential's slots from its creation to its final moment.
+        var first = Date.distantFuture, last = Date.distantPast
+        for item in items.values {
+            copy.busySeconds += item.finishesAfter
+            first = min(first, item.createdAt)
+            last = max(last, item.createdAt + item.finishesAfter)
+        }
+        if !items.isEmpty { copy.spanSeconds = last.timeIntervalSince(first) }
         for index in configuration.extraKeys.indices {
             let name = SimulatorConfiguration.KeyAccount.name(at: index)
             copy.keyBalances[name] = balance(ofKey: name)
