@@ -198,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TemPolorClientTests",
-            dependencies: ["TemPolorClient", "ProviderKit", "TemPolorSimulator"],
+            dependencies: ["TemPolorClient", "ProviderKit", "TemPolorSimulator", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

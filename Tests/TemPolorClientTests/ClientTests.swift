@@ -3,6 +3,7 @@ import ProviderKit
 import Testing
 @testable import TemPolorClient
 import TemPolorSimulator
+import TestSupport
 
 @Suite("The TemPolor client")
 struct ClientTests {
@@ -102,10 +103,11 @@ struct ClientTests {
     }
 
     @Test func aRefusedConnectionIsKnownNotToHaveBeenSent() async throws {
-        // A port nothing listens on any more: a simulator's, after it stopped.
-        let closed = try await TemPolorSimulator().withRunning { url in url }
+        // A port bound and never listened on: connecting is refused, and no other test's server
+        // can take the port meanwhile (as it could a stopped simulator's).
+        let closed = try ClosedPort()
         let http = TemPolorClient.makeHTTPClient()
-        let client = TemPolorClient(baseURL: closed, key: APIKey("Tempo-k"), http: http)
+        let client = TemPolorClient(baseURL: closed.url, key: APIKey("Tempo-k"), http: http)
         do {
             _ = try await client.generateSong(prompt: "x", model: "TemPolor v3.5", lyrics: nil, voiceID: nil, callbackURL: "https://x.invalid")
             Issue.record("expected an error")
@@ -114,6 +116,7 @@ struct ClientTests {
             #expect(error.classification(isCreate: true) == .transient(retryAfter: nil))
         }
         try await http.shutdown()
+        withExtendedLifetime(closed) {}
     }
 
     @Test func aLostAnswerMakesACreateAmbiguousButAQueryTransient() async throws {

@@ -51,10 +51,10 @@ struct CrashTortureTests {
                                                       extra: consented ? ["--resubmit-ambiguous"] : [])
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...600, using: &moments)))
             if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+                process.send(SIGKILL)
                 kills += 1
             }
-            while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+            try await process.exit()
             if process.terminationReason == .exit {
                 if process.terminationStatus == 4 { consented = true }
                 ended.append("exit \(process.terminationStatus): " + (try await reader.all(timeout: .seconds(5))).split(separator: "\n").suffix(3).joined(separator: " | "))

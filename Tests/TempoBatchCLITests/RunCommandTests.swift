@@ -25,19 +25,17 @@ struct RunCommandTests {
     static let planned = 12
 
     struct Simulator {
-        let process: Process
+        let process: ChildProcess
         let base: String
         let reader: LineReader
 
         static func start(key: String, timeScale: Double = 0.02, extra: [String] = []) async throws -> Simulator {
-            let process = Process()
-            process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
-            process.arguments = ["simulate", "--port", "0", "--time-scale", String(timeScale), "--api-key", key, "--seed", "5"] + extra
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            let reader = LineReader(pipe)
-            try ProcessLaunch.run(process)
+            let process = try ChildProcess.start(
+                BinaryRunner.productsFolder.appendingPathComponent("tempo-batch"),
+                ["simulate", "--port", "0", "--time-scale", String(timeScale), "--api-key", key, "--seed", "5"] + extra,
+                environment: BinaryRunner.environment()
+            )
+            let reader = LineReader(process.output)
             let banner = try await reader.waitFor("listening on ")
             let base = banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init) ?? ""
             return Simulator(process: process, base: base, reader: reader)
@@ -48,8 +46,12 @@ struct RunCommandTests {
             return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         }
 
+        /// SIGINT, and SIGKILL if it has not stopped 10 s later.
         func stop() {
             process.interrupt()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
+            process.send(SIGKILL)
             process.waitUntilExit()
         }
     }
@@ -62,25 +64,20 @@ struct RunCommandTests {
         return (folder, manifest.path)
     }
 
-    func startRun(_ manifest: String, base: String, output: URL, key: String, extra: [String] = []) throws -> (Process, LineReader) {
-        let process = Process()
-        process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
-        process.arguments = ["run", manifest, "--provider", "tempolor", "--base-url", base, "--output", output.path, "--poll-interval", "0.05"] + extra
-        process.environment = ProcessInfo.processInfo.environment.merging(["TEMPOLOR_API_KEY": key]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let reader = LineReader(pipe)
-        try ProcessLaunch.run(process)
-        return (process, reader)
+    func startRun(_ manifest: String, base: String, output: URL, key: String, extra: [String] = []) throws -> (ChildProcess, LineReader) {
+        let process = try ChildProcess.start(
+            BinaryRunner.productsFolder.appendingPathComponent("tempo-batch"),
+            ["run", manifest, "--provider", "tempolor", "--base-url", base, "--output", output.path, "--poll-interval", "0.05"] + extra,
+            environment: BinaryRunner.environment(["TEMPOLOR_API_KEY": key])
+        )
+        return (process, LineReader(process.output))
     }
 
     func runToEnd(_ manifest: String, base: String, output: URL, key: String, extra: [String] = []) async throws -> (Int32, String) {
         let (process, reader) = try startRun(manifest, base: base, output: output, key: key, extra: extra)
-        let deadline = ContinuousClock.now + .seconds(120)
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else { kill(process.processIdentifier, SIGKILL); break }
-            try await Task.sleep(for: .milliseconds(20))
+        if try await !process.exit(within: .seconds(120)) {
+            process.send(SIGKILL)
+            try await process.exit()
         }
         return (process.terminationStatus, try await reader.all())
     }
@@ -103,11 +100,11 @@ struct RunCommandTests {
         let output = folder.appendingPathComponent("library")
 
         let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key)
-        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        defer { runner.send(SIGKILL) }
         _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
         _ = try await reader.waitFor("→ downloaded", timeout: .seconds(30))
-        kill(runner.processIdentifier, SIGKILL)
-        runner.waitUntilExit()
+        runner.send(SIGKILL)
+        try await runner.exit()
         #expect(runner.terminationReason == .uncaughtSignal)
         #expect((try await simulator.stats())["accepted_creates_total"] as? Int ?? .max <= Self.planned)
 
@@ -135,10 +132,10 @@ struct RunCommandTests {
         let output = folder.appendingPathComponent("library")
 
         let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key, extra: ["--grace", "20"])
-        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        defer { runner.send(SIGKILL) }
         _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
         runner.interrupt()
-        while runner.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        try await runner.exit()
         #expect(runner.terminationStatus == 130, "\(reader.text)")
         #expect(reader.text.contains("signal received: no new submissions"))
         let paid = (try await simulator.stats())["accepted_creates_total"] as? Int ?? .max
@@ -172,10 +169,10 @@ struct RunCommandTests {
         let output = folder.appendingPathComponent("library")
 
         let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key, extra: ["--grace", "60"])
-        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        defer { runner.send(SIGKILL) }
         _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
         runner.terminate()
-        runner.waitUntilExit()
+        try await runner.exit()
         #expect(runner.terminationStatus == 143, "\(reader.text)")
         #expect(reader.text.contains("signal received: no new submissions"))
         // Everything paid for before the signal was tracked to the end: nothing is left in flight.
@@ -197,13 +194,13 @@ struct RunCommandTests {
         let output = folder.appendingPathComponent("library")
 
         let (runner, reader) = try startRun(manifest, base: simulator.base, output: output, key: key, extra: ["--grace", "600"])
-        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        defer { runner.send(SIGKILL) }
         _ = try await reader.waitFor("submitted (item", timeout: .seconds(30))
         runner.interrupt()
         _ = try await reader.waitFor("signal received", timeout: .seconds(30))
         let signalled = ContinuousClock.now
         runner.interrupt()
-        runner.waitUntilExit()
+        try await runner.exit()
         #expect(ContinuousClock.now - signalled < .seconds(30), "the second signal waited for the grace period")
         #expect(runner.terminationStatus == 130, "\(reader.text)")
         #expect(try count("submitted", output: output) + (try count("running", output: output)) >= 1, "paid work left for the next run")

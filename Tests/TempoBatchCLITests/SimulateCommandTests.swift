@@ -13,8 +13,8 @@ struct SimulateCommandTests {
         private var buffer = ""
         private var ended = false
 
-        init(_ pipe: Pipe) {
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+        init(_ handle: FileHandle?) {
+            handle?.readabilityHandler = { [weak self] handle in
                 let data = handle.availableData
                 guard let self else { return }
                 lock.withLock {
@@ -46,15 +46,13 @@ struct SimulateCommandTests {
     }
 
     @Test func servesTheAPILogsOneLinePerRequestAndStopsOnSIGINT() async throws {
-        let process = Process()
-        process.executableURL = BinaryRunner.productsFolder.appendingPathComponent("tempo-batch")
-        process.arguments = ["simulate", "--port", "0", "--time-scale", "0.01", "--api-key", "Tempo-cli-secret-key", "--seed", "9"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let reader = LineReader(output)
-        try ProcessLaunch.run(process)
-        defer { if process.isRunning { process.terminate() } }
+        let process = try ChildProcess.start(
+            BinaryRunner.productsFolder.appendingPathComponent("tempo-batch"),
+            ["simulate", "--port", "0", "--time-scale", "0.01", "--api-key", "Tempo-cli-secret-key", "--seed", "9"],
+            environment: BinaryRunner.environment()
+        )
+        let reader = LineReader(process.output)
+        defer { process.send(SIGKILL) }
 
         let banner = try await reader.waitFor("listening on ")
         let address = banner.split(separator: "\n").first { $0.contains("listening on") }?
@@ -73,8 +71,8 @@ struct SimulateCommandTests {
         #expect(!log.contains("Tempo-cli-secret-key"))
 
         process.interrupt()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        try await process.exit(within: .seconds(30))
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 
     @Test func helpExplainsTheOptions() throws {

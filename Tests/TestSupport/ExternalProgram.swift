@@ -18,16 +18,9 @@ public enum ExternalProgram {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = directory }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try ProcessLaunch.run(process)
+        let process = try ChildProcess.start(
+            executable, arguments, environment: environment, directory: directory, output: .files(stdout: out, stderr: err)
+        )
         process.waitUntilExit()
         return Output(
             status: process.terminationStatus,
@@ -75,18 +68,5 @@ public enum AudioDecoding {
 
     public struct DecodingFailure: Error, CustomStringConvertible {
         public let description: String
-    }
-}
-
-/// Starts child processes one at a time. Foundation's `Process.run()` on Linux has crashed here
-/// (SIGSEGV in a `memcpy` inside it) when several tests launched processes at the same moment;
-/// the launches are short, so serialising them costs nothing the tests can notice.
-public enum ProcessLaunch {
-    private static let lock = NSLock()
-
-    public static func run(_ process: Process) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try process.run()
     }
 }
