@@ -50,8 +50,10 @@ struct KeyPoolTests {
             #expect(stats.acceptedCreatesTotal == 16)
             #expect((stats.acceptedCreatesByKey["primary"] ?? 0) >= 4)
             #expect((stats.acceptedCreatesByKey["key-2"] ?? 0) >= 4)
-            // No "too many tasks" answer: each key's limit was kept.
-            #expect(stats.faultsInjected.isEmpty)
+            // No "too many tasks" answer: each key's limit was kept, so every create sent was
+            // accepted (8 songs, 8 extends).
+            let creates = ["/open-apis/v1/song/generate", "/open-apis/v1/song/extend"].map { stats.requests[$0] ?? 0 }
+            #expect(creates == [8, 8], "\(stats.requests)")
             #expect(!log.text.contains("400007"))
 
             // The ledger names each item's key by its fingerprint, never by the key.
@@ -70,6 +72,33 @@ struct KeyPoolTests {
             #expect(ledgerBytes.range(of: Data(Self.secondKey.utf8)) == nil)
             #expect(ledgerBytes.range(of: Data(sim.key.utf8)) == nil)
             #expect(!log.text.contains(Self.secondKey))
+        }
+    }
+
+    /// A run cut short with items of both keys in flight: the next run polls, extends and
+    /// downloads each with the key the ledger recorded (another key's query would be answered
+    /// 400008 and leave the item untracked), and pays for nothing twice.
+    @Test func aResumedRunCallsEachItemsOwnKey() async throws {
+        try await RunnerHarness.with(Self.configuration()) { sim in
+            let path = try sim.manifest(Self.manifest)
+            let (fired, interrupted) = await sim.runCancelled(path, at: "submitted (item", count: 4, environment: Self.twoKeys)
+            #expect(fired)
+            #expect(interrupted == nil || interrupted?.exitCode != 0, "the first run finished before it was cut")
+            let inFlight = try sim.ledger().allTasks().filter { $0.itemID != nil && $0.state != .downloaded }
+            #expect(Set(inFlight.compactMap(\.account)) == [KeyFingerprint.of(sim.key), KeyFingerprint.of(Self.secondKey)],
+                    "items of both keys are left for the next run: \(inFlight.map { ($0.state, $0.account) })")
+
+            let log = OutputLog()
+            var result = await sim.run(path, log: log, environment: Self.twoKeys)
+            if result.exitCode == Runner.ExitCode.ambiguous {
+                result = await sim.run(path, log: log, { $0.resubmitAmbiguous = true }, environment: Self.twoKeys)
+            }
+            #expect(result.exitCode == 0, "\(log.text)")
+            #expect(!log.text.contains("400008"), "an item was asked about with a key that did not make it")
+            let tasks = try sim.ledger().allTasks()
+            #expect(tasks.allSatisfy { $0.state == .downloaded })
+            let ambiguous = try tasks.flatMap { try sim.ledger().events(of: $0.key) }.filter { $0.actor == "user" }.count
+            #expect(await sim.simulator.stats().acceptedCreatesTotal <= 16 + ambiguous)
         }
     }
 

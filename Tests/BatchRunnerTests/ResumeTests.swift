@@ -112,26 +112,9 @@ struct ResumeTests {
         try await RunnerHarness.with { sim in
             let path = try sim.manifest(Self.manifest)
             let planned = sim.plannedCreates(path)
-            let log = OutputLog()
-            let fired = Locked(false)
-            let interrupted = await withTaskGroup(of: RunResult?.self) { group in
-                let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-                log.onLine(count: count, where: { $0.contains(marker) }) { fired.update { $0 = true }; continuation.yield() }
-                group.addTask { await sim.run(path, log: log) }
-                group.addTask {
-                    for await _ in stream { return nil }
-                    return nil
-                }
-                var result: RunResult?
-                for await finished in group {
-                    if let finished { result = finished; continuation.finish(); break }
-                    group.cancelAll()
-                    continuation.finish()
-                }
-                return result
-            }
+            let (fired, interrupted) = await sim.runCancelled(path, at: marker, count: count)
             // The run was really cut at the marker, before it could finish.
-            #expect(fired.get, "the run never printed '\(marker)'")
+            #expect(fired, "the run never printed '\(marker)'")
             #expect(interrupted?.exitCode != 0, "the run finished before it was cancelled")
             #expect(try sim.ledger().allTasks().contains { $0.state != .downloaded })
             #expect(await sim.simulator.acceptedCreates <= planned)

@@ -210,6 +210,33 @@ struct RunnerHarness: Sendable {
         return await TempoBatchRun.run(manifest: manifestPath, options: options, environment: environment)
     }
 
+    /// Runs the manifest and cancels the run when the `count`-th line containing `marker` is
+    /// printed: an interruption at a known moment. Returns whether the marker was printed, and
+    /// the run's result if it ended by itself first.
+    func runCancelled(
+        _ manifestPath: String, at marker: String, count: Int = 1, log: OutputLog = OutputLog(),
+        environment change: @escaping @Sendable (inout RunEnvironment) -> Void = { _ in }
+    ) async -> (fired: Bool, result: RunResult?) {
+        let fired = Locked(false)
+        let result = await withTaskGroup(of: RunResult?.self) { group in
+            let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+            log.onLine(count: count, where: { $0.contains(marker) }) { fired.update { $0 = true }; continuation.yield() }
+            group.addTask { await self.run(manifestPath, log: log, environment: change) }
+            group.addTask {
+                for await _ in stream { return nil }
+                return nil
+            }
+            var result: RunResult?
+            for await finished in group {
+                if let finished { result = finished; continuation.finish(); break }
+                group.cancelAll()
+                continuation.finish()
+            }
+            return result
+        }
+        return (fired.get, result)
+    }
+
     /// Runs several manifests as one run (`run FOLDER`) against this simulator.
     func runMany(
         _ paths: [String], log: OutputLog = OutputLog(), strict: Bool = false, _ adjust: (inout RunOptions) -> Void = { _ in }
