@@ -8,6 +8,15 @@ public import GRDB
 /// Methods are synchronous on purpose: a write is a short local transaction, and it must
 /// complete even when the calling task has been cancelled (an item id learned just before an
 /// interruption has to reach the disk).
+///
+/// **Durability.** Writes that stand between the runner and a payment are *durable*: the
+/// transaction is synced to disk before the method returns (the intent before a create, the item
+/// id it answered, an adoption, every move out of `submitting`, run records). Progress that can be
+/// redone without paying — an item seen running or finished, a fresher answer, downloaded files
+/// and their stats — is *deferred*: committed (a killed process loses nothing), but synced with
+/// the next durable write or checkpoint. SQLite's WAL is append-only and recovered as a prefix,
+/// so a power cut can only take the newest deferred writes; the next run then polls or downloads
+/// again. This saves a sync per deferred write (see BENCHMARKS.md, issue 10).
 public struct Ledger: Sendable {
     private let writer: any DatabaseWriter
     private let now: @Sendable () -> Date
@@ -27,6 +36,34 @@ public struct Ledger: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         return try Ledger(DatabasePool(path: path, configuration: configuration), now: now)
+    }
+
+    enum Durability {
+        /// Synced to disk before the write returns.
+        case durable
+        /// Committed now, synced with the next durable write (or checkpoint).
+        case deferred
+    }
+
+    /// One transaction at the given durability. Each write sets the connection's `synchronous`
+    /// level itself, so no write inherits another's.
+    private func write<T>(_ durability: Durability = .durable, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: durability == .durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { preconditionFailure("a committed transaction has a result") }
+            return result
+        }
+    }
+
+    /// The writer connection's `synchronous` level now: 2 (FULL) after a durable write, 1
+    /// (NORMAL) after a deferred one. For tests.
+    func synchronousLevel() throws -> Int {
+        try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// A ledger in memory, for tests.
@@ -227,7 +264,7 @@ public struct Ledger: Sendable {
 
     public func beginRun(manifest: String) throws -> Int64 {
         let started = now()
-        return try writer.write { db in
+        return try write { db in
             let run = try RunRecord(id: nil, manifest: manifest, startedAt: started, creditsSpent: 0).inserted(db)
             return run.id ?? 0
         }
@@ -235,7 +272,7 @@ public struct Ledger: Sendable {
 
     public func finishRun(_ id: Int64, exitCode: Int32, creditsSpent: Double, report: String?) throws {
         let finished = now()
-        try writer.write { db in
+        try write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { return }
             run.finishedAt = finished
             run.exitCode = Int(exitCode)
@@ -247,7 +284,7 @@ public struct Ledger: Sendable {
 
     /// The account balance read at the start of a run, before any create (the balance proof).
     public func recordBalanceAtStart(_ run: Int64, balance: Double) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE run SET balanceAtStart = ? WHERE id = ?", arguments: [balance, run])
         }
     }
@@ -288,7 +325,7 @@ public struct Ledger: Sendable {
     /// Adds tasks the ledger does not know yet as `pending`; known tasks keep their state and
     /// take the current folder and job name (renames and re-filing cost nothing).
     public func register(_ tasks: [TaskRecord]) throws {
-        try writer.write { db in
+        try write { db in
             // One read of what is known (four columns, no decoding of whole records), then
             // writes only for what is new or moved: a no-op resume of 10,000 tasks writes nothing.
             var known: [String: [String]] = [:]
@@ -358,6 +395,24 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// What a folder's `metadata.json` is made of: its tasks, their extra items and files, and
+    /// their parents, read in one transaction (one consistent moment, one read for the folder).
+    public func folderRecords(_ folder: String, manifest: String) throws -> FolderRecords {
+        try writer.read { db in
+            let tasks = try TaskRecord.filter(TaskRecord.Columns.output == folder && TaskRecord.Columns.manifest == manifest)
+                .order(TaskRecord.Columns.createdAt, TaskRecord.Columns.key).fetchAll(db)
+            let keys = tasks.map(\.key)
+            let extras = Dictionary(grouping: try ExtraItemRecord.filter(keys.contains(Column("taskKey"))).order(Column("ordinal")).fetchAll(db),
+                                    by: \.taskKey)
+            let files = Dictionary(grouping: try FileRecord.filter(keys.contains(Column("taskKey"))).order(Column("path")).fetchAll(db),
+                                   by: \.taskKey)
+            let parentKeys = Array(Set(tasks.flatMap(\.parentKeys)))
+            let parents = try TaskRecord.filter(parentKeys.contains(TaskRecord.Columns.key)).fetchAll(db)
+            return FolderRecords(tasks: tasks, extraItems: extras, files: files,
+                                 parents: Dictionary(parents.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
     /// How many create calls got an item id during a run.
     public func submissions(inRun run: Int64) throws -> Int {
         try writer.read { db in
@@ -395,7 +450,7 @@ public struct Ledger: Sendable {
     /// intent and learning the outcome: it becomes `ambiguous`, never resubmitted silently.
     public func markInterruptedSubmissionsAmbiguous(run: Int64) throws -> [TaskRecord] {
         let at = now()
-        return try writer.write { db in
+        return try write { db in
             let stuck = try TaskRecord.filter(TaskRecord.Columns.state == TaskState.submitting.rawValue).fetchAll(db)
             return try stuck.map { task in
                 try Self.apply(db, task, to: .ambiguous, run: run, at: at, actor: "startup",
@@ -411,7 +466,7 @@ public struct Ledger: Sendable {
     /// `account` is the fingerprint of the key the create is sent with.
     public func recordSubmitting(_ key: String, run: Int64, consented: Bool = false, detail: String? = nil, account: String? = nil) throws -> TaskRecord {
         let at = now()
-        return try writer.write { db in
+        return try write { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
             let allowed: Bool
             switch task.state {
@@ -435,7 +490,7 @@ public struct Ledger: Sendable {
     /// The create of a task in `submitting` goes out with another key than recorded (its first
     /// key answered "too many tasks"): recorded before it is sent.
     public func recordAccount(_ key: String, account: String?) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE task SET account = ? WHERE key = ? AND state = ?", arguments: [account, key, TaskState.submitting.rawValue])
         }
     }
@@ -444,7 +499,7 @@ public struct Ledger: Sendable {
     /// kept as extra items of the task). Committed before anything else happens.
     public func recordSubmitted(_ key: String, itemID: String, extraItemIDs: [String] = [], run: Int64, detail: String? = nil) throws -> TaskRecord {
         let at = now()
-        return try writer.write { db in
+        return try write { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
             try ExtraItemRecord.filter(Column("taskKey") == key).deleteAll(db)
             for (offset, extra) in extraItemIDs.enumerated() {
@@ -461,9 +516,9 @@ public struct Ledger: Sendable {
         try writer.read { db in try ExtraItemRecord.filter(Column("taskKey") == key).order(Column("ordinal")).fetchAll(db) }
     }
 
-    /// Stores the provider's answer for an extra item.
+    /// Stores the provider's answer for an extra item. Deferred.
     public func recordExtraResult(_ key: String, ordinal: Int, result: String, final: Bool) throws {
-        try writer.write { db in
+        try write(.deferred) { db in
             try db.execute(sql: "UPDATE extraItem SET result = ?, final = ? WHERE taskKey = ? AND ordinal = ?",
                            arguments: [result, final, key, ordinal])
         }
@@ -474,7 +529,7 @@ public struct Ledger: Sendable {
     /// task is `submitting` or `ambiguous`.
     public func recordAdopted(_ key: String, itemID: String, evidence: String, run: Int64) throws -> TaskRecord {
         let at = now()
-        return try writer.write { db in
+        return try write { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
             guard task.state == .submitting || task.state == .ambiguous else { throw LedgerError.notAdoptable(key, task.state) }
             return try Self.apply(db, task, to: .submitted, run: run, at: at, actor: "reconciler",
@@ -489,7 +544,7 @@ public struct Ledger: Sendable {
     /// lost create made nothing, so it was sent again).
     public func recordEvidence(_ key: String, detail: String, run: Int64) throws {
         let at = now()
-        try writer.write { db in
+        try write { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
             var event = EventRecord(id: nil, taskKey: key, runID: run, at: at, actor: "reconciler", fromState: task.state,
                                     toState: task.state, attempt: task.attempts, detail: detail, error: nil)
@@ -519,22 +574,24 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// Deferred (see Durability): a lost `running` is polled again.
     public func recordRunning(_ key: String, result: String?, run: Int64) throws -> TaskRecord {
-        try transition(key, to: .running, run: run, detail: nil) { record in
+        try transition(key, to: .running, run: run, detail: nil, durability: .deferred) { record in
             if let result { record.result = result }
         }
     }
 
-    /// The provider finished: `succeeded` or `part_failed`, with its answer.
+    /// The provider finished: `succeeded` or `part_failed`, with its answer. Deferred: a lost
+    /// one is polled again.
     public func recordGenerated(_ key: String, state: TaskState, result: String, detail: String?, run: Int64) throws -> TaskRecord {
         precondition(state == .succeeded || state == .partFailed, "recordGenerated takes succeeded or part_failed")
-        return try transition(key, to: state, run: run, detail: detail) { $0.result = result; $0.error = nil }
+        return try transition(key, to: state, run: run, detail: detail, durability: .deferred) { $0.result = result; $0.error = nil }
     }
 
-    /// Stores a fresher provider answer (new signed URLs) without changing the state.
+    /// Stores a fresher provider answer (new signed URLs) without changing the state. Deferred.
     public func recordResult(_ key: String, result: String) throws {
         let at = now()
-        try writer.write { db in
+        try write(.deferred) { db in
             guard var task = try TaskRecord.fetchOne(db, key: key) else { return }
             task.result = result
             task.updatedAt = at
@@ -560,10 +617,11 @@ public struct Ledger: Sendable {
         try transition(key, to: .pending, run: run, detail: reason, actor: actor) { $0.error = nil; $0.itemID = nil }
     }
 
-    /// All files of the task are in place and verified.
+    /// All files of the task are in place and verified. Deferred: the files themselves are
+    /// synced; a lost record only means they are checked (and fetched if absent) again.
     public func recordDownloaded(_ key: String, files: [FileRecord], run: Int64) throws -> TaskRecord {
         let at = now()
-        return try writer.write { db in
+        return try write(.deferred) { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
             try FileRecord.filter(Column("taskKey") == key).deleteAll(db)
             for file in files { try file.insert(db) }
@@ -576,7 +634,7 @@ public struct Ledger: Sendable {
     /// back to its generated state so the next step downloads again.
     public func recordFilesMissing(_ key: String, reason: String, run: Int64?) throws -> TaskRecord {
         let at = now()
-        return try writer.write { db in
+        return try write { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
             let events = try EventRecord.filter(Column("taskKey") == key && Column("toState") != TaskState.downloaded.rawValue)
                 .order(Column("id").desc).fetchAll(db)
@@ -620,8 +678,9 @@ public struct Ledger: Sendable {
     }
 
     /// A file was hashed again and found as recorded: remember its current mtime and inode.
+    /// Deferred: a lost stat only means the file is hashed again.
     public func recordFileStats(_ files: [FileRecord]) throws {
-        try writer.write { db in
+        try write(.deferred) { db in
             for file in files {
                 try db.execute(sql: "UPDATE file SET mtime = ?, inode = ? WHERE taskKey = ? AND path = ?",
                                arguments: [file.mtime, file.inode, file.taskKey, file.path])
@@ -683,7 +742,7 @@ public struct Ledger: Sendable {
     @discardableResult
     public func recover(_ entries: [Recovered], source: String, run: Int64?) throws -> Int {
         let at = now()
-        return try writer.write { db in
+        return try write { db in
             var taken = 0
             for entry in entries {
                 guard try TaskRecord.fetchOne(db, key: entry.task.key) == nil else { continue }
@@ -703,10 +762,10 @@ public struct Ledger: Sendable {
 
     private func transition(
         _ key: String, to state: TaskState, run: Int64?, detail: String?, error: String? = nil, actor: String = "runner",
-        _ change: (inout TaskRecord) -> Void
+        durability: Durability = .durable, _ change: (inout TaskRecord) -> Void
     ) throws -> TaskRecord {
         let at = now()
-        return try writer.write { db in
+        return try write(durability) { db in
             guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
             return try Self.apply(db, task, to: state, run: run, at: at, actor: actor, detail: detail, error: error, change)
         }
@@ -726,6 +785,14 @@ public struct Ledger: Sendable {
         try event.insert(db)
         return updated
     }
+}
+
+/// See ``Ledger/folderRecords(_:manifest:)``.
+public struct FolderRecords: Sendable {
+    public let tasks: [TaskRecord]
+    public let extraItems: [String: [ExtraItemRecord]]
+    public let files: [String: [FileRecord]]
+    public let parents: [String: TaskRecord]
 }
 
 /// See ``Ledger/balanceProofFigures()``.

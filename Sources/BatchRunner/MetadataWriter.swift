@@ -29,9 +29,9 @@ actor MetadataWriter {
 
     func write(folder: String) {
         folders.insert(folder)
-        guard let tasks = try? ledger.tasks(inFolder: folder, manifest: manifest), !tasks.isEmpty else { return }
+        guard let records = try? ledger.folderRecords(folder, manifest: manifest), !records.tasks.isEmpty else { return }
         var entries: [JSONValue] = []
-        for task in tasks {
+        for task in records.tasks {
             var entry: [String: JSONValue] = [
                 "key": .string(task.key), "kind": .string(task.kind), "job": .string(task.job), "file_stem": .string(task.fileStem),
                 "state": .string(task.state.rawValue), "provider": .string(task.provider), "cost": .number(task.cost),
@@ -46,18 +46,18 @@ actor MetadataWriter {
             }
             entry["attempts"] = .number(Double(task.attempts))
             entry["parents"] = .array(task.parentKeys.map(JSONValue.string))
-            let extras = (try? ledger.extraItems(of: task.key)) ?? []
+            let extras = records.extraItems[task.key] ?? []
             entry["extra_items"] = .array(extras.map { extra in
                 .object(["ordinal": .number(Double(extra.ordinal)), "item_id": .string(extra.itemID), "final": .bool(extra.final),
                          "result": StoredResult.parse(extra.result).map(\.summary) ?? .null,
                          "provider_answer": StoredResult.parse(extra.result)?.raw ?? .null])
             })
             entry["lineage"] = .array(task.parentKeys.map { parent in
-                let record = try? ledger.task(parent)
+                let record = records.parents[parent]
                 return .object(["key": .string(parent), "kind": record.map { .string($0.kind) } ?? .null,
                                 "item_id": record?.itemID.map(JSONValue.string) ?? .null])
             })
-            let files = (try? ledger.files(of: task.key)) ?? []
+            let files = records.files[task.key] ?? []
             entry["files"] = .array(files.map { .object(["path": .string($0.path), "size": .number(Double($0.size)), "sha256": .string($0.sha256)]) })
             entry["missing"] = .array((missing[task.key] ?? []).map(JSONValue.string))
             if let error = task.error { entry["error"] = .string(error) }

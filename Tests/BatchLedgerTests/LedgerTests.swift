@@ -49,6 +49,34 @@ struct LedgerTests {
         return (try Ledger.open(at: path), path)
     }
 
+    /// A ledger written before keys were pooled: its items have no recorded key (the runner
+    /// reads that as the first key), and new intents record theirs.
+    @Test func aLedgerFromBeforeKeyPoolsGainsTheAccountColumnAndKeepsItsItems() throws {
+        let queue = try DatabaseQueue()
+        try Ledger.migrator.migrate(queue, upTo: "v3: cover and midi tasks")
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO task (key, manifest, job, kind, output, fileStem, state, request, parents, provider, itemID, attempts, cost, createdAt, updatedAt)
+                VALUES ('old', 'm', 'j', 'song', 'm/j', 'song', 'submitted', '{}', '[]', 'tempolor', 'song_7', 1, 30, ?, ?)
+                """, arguments: [at, at])
+        }
+        let ledger = try Ledger(queue)
+        let old = try #require(try ledger.task("old"))
+        #expect(old.state == .submitted && old.itemID == "song_7" && old.account == nil)
+        try ledger.register([task("new")])
+        let run = try ledger.beginRun(manifest: "m")
+        _ = try ledger.recordSubmitting("new", run: run, account: "key:0123456789ab")
+        #expect(try ledger.task("new")?.account == "key:0123456789ab")
+        // A retry with another key (the first refused: nothing was created) is recorded before it is sent.
+        try ledger.recordAccount("new", account: "key:ba9876543210")
+        #expect(try ledger.task("new")?.account == "key:ba9876543210")
+        _ = try ledger.recordSubmitted("new", itemID: "song_8", run: run)
+        // Once the item exists, its key is no longer changed.
+        try ledger.recordAccount("new", account: "key:000000000000")
+        #expect(try ledger.task("new")?.account == "key:ba9876543210")
+    }
+
     @Test func opensInWALModeAndMigrates() throws {
         let (_, path) = try temporaryLedger()
         let queue = try DatabaseQueue(path: path)
@@ -89,6 +117,35 @@ struct LedgerTests {
         #expect(events.map(\.fromState) == [.pending, .submitting, .submitted, .running, .partFailed])
         #expect(events.allSatisfy { $0.runID == run && $0.attempt == 1 })
         #expect(try ledger.files(of: "a").count == 1)
+    }
+
+    /// The writes between the runner and a payment are synced before they return; progress that
+    /// can be redone without paying is committed and synced with the next durable write.
+    @Test func moneyWritesAreDurableAndRedoableProgressIsDeferred() throws {
+        let (ledger, path) = try temporaryLedger()
+        try ledger.register([task("a"), task("b")])
+        let run = try ledger.beginRun(manifest: "m")
+        let full = 2, normal = 1
+        func level(after write: () throws -> Void) throws -> Int {
+            try write()
+            return try ledger.synchronousLevel()
+        }
+        let file = FileRecord(taskKey: "a", path: "m/j/v1/song.mp3", size: 3, sha256: "abc", createdAt: Date())
+        #expect(try level { _ = try ledger.recordSubmitting("a", run: run, account: "key:0123456789ab") } == full)
+        #expect(try level { _ = try ledger.recordSubmitted("a", itemID: "song_1", run: run) } == full)
+        #expect(try level { _ = try ledger.recordRunning("a", result: nil, run: run) } == normal)
+        #expect(try level { try ledger.recordResult("a", result: "{}") } == normal)
+        #expect(try level { _ = try ledger.recordGenerated("a", state: .succeeded, result: "{}", detail: nil, run: run) } == normal)
+        #expect(try level { _ = try ledger.recordDownloaded("a", files: [file], run: run) } == normal)
+        #expect(try level { try ledger.recordFileStats([file]) } == normal)
+        // Every write sets its own level: the next durable write after deferred ones is synced.
+        #expect(try level { _ = try ledger.recordSubmitting("b", run: run) } == full)
+        #expect(try level { _ = try ledger.recordPending("b", reason: "refused: nothing created", run: run) } == full)
+        #expect(try level { try ledger.finishRun(run, exitCode: 0, creditsSpent: 30, report: nil) } == full)
+        // Deferred writes are committed: a second connection (another process) sees them.
+        let other = try Ledger.open(at: path)
+        #expect(try other.task("a")?.state == .downloaded)
+        #expect(try other.files(of: "a").count == 1)
     }
 
     @Test func eventsAreAppendOnly() throws {
