@@ -43,30 +43,34 @@ struct PartFile {
 
     /// Syncs, closes and renames the file over `destination` (atomically replacing an older
     /// copy). `finishing` runs on the complete `.part` first; the size and hash returned are
-    /// then those of the file as finished.
+    /// then those of the file as finished. The file is synced once, as it will be named: after
+    /// the finishing step when there is one.
     func commit(finishing: Finishing? = nil) throws -> Written {
         do {
-            try handle.synchronize()
+            if finishing == nil { try handle.synchronize() }
             try handle.close()
         } catch {
             discard()
             throw error
         }
         var written = Written(size: size, sha256: hasher.finalize().hexString)
-        if let finishing, finishing(part) {
+        if let finishing {
+            let rewritten = finishing(part)
             do {
-                let rewritten = try FileHandle(forUpdating: part)
-                try rewritten.synchronize()
-                try rewritten.close()
+                let finished = try FileHandle(forUpdating: part)
+                try finished.synchronize()
+                try finished.close()
             } catch {
                 discard()
                 throw error
             }
-            guard let rehashed = FileHash.sha256(of: part) else {
-                discard()
-                throw ProviderError(.permanent, "cannot read back \(part.lastPathComponent)")
+            if rewritten {
+                guard let rehashed = FileHash.sha256(of: part) else {
+                    discard()
+                    throw ProviderError(.permanent, "cannot read back \(part.lastPathComponent)")
+                }
+                written = Written(size: rehashed.size, sha256: rehashed.sha256)
             }
-            written = Written(size: rehashed.size, sha256: rehashed.sha256)
         }
         guard rename(part.path, destination.path) == 0 else {
             let code = errno
