@@ -62,17 +62,26 @@ struct TaskExecutor: Sendable {
                     return .unfinished("interrupted before its status was checked")
                 }
             }
-            // The slot held is the key's that created the item (recorded before the create).
-            let outcome = await wait(task, record, learning: learning)
-            await context.taskSlots.release(record.account)
+            // The slot held is the key's that created the item (recorded before the create). It is
+            // given back the moment the item is known final, before anything is recorded: the
+            // provider's slot is free then, and the next create should not wait on the ledger.
+            let slot = OnceFlag(alreadySet: false)
+            let account = record.account, slots = context.taskSlots
+            let outcome = await wait(task, record, learning: learning) {
+                if slot.set() { await slots.release(account) }
+            }
+            if slot.set() { await slots.release(account) }
             return outcome
         } catch {
             return .unfinished("ledger error: \(error)")
         }
     }
 
-    /// Waits for the item to finish and records how it ended.
-    private func wait(_ task: GraphTask, _ record: TaskRecord, learning: PollProfile?) async -> GenerationOutcome {
+    /// Waits for the item to finish and records how it ended; `final` runs as soon as the item
+    /// (and every further item of its create) is known final, before the ledger is written.
+    private func wait(
+        _ task: GraphTask, _ record: TaskRecord, learning: PollProfile?, final: @Sendable () async -> Void
+    ) async -> GenerationOutcome {
         guard let itemID = record.itemID else { return .failed("submitted without an item id") }
         let ref = context.ref(task, itemID: itemID, account: record.account)
         let running = OnceFlag(alreadySet: record.state == .running)
@@ -90,12 +99,14 @@ struct TaskExecutor: Sendable {
             case .succeeded, .partFailed:
                 // Further items of the same create finish before the task counts as generated.
                 if let unfinished = await waitForExtras(task, account: record.account) { return unfinished }
+                await final()
                 let state: TaskState = report.phase == .succeeded ? .succeeded : .partFailed
                 let detail = state == .partFailed ? "the audio is usable; the WAV or the timings failed" : nil
                 _ = try ledger.recordGenerated(task.key.hex, state: state, result: StoredResult(report).json, detail: detail, run: runID)
                 progress.transition(task, from, state, detail)
                 return .generated
             case .failed(let reason):
+                await final()
                 _ = try ledger.recordFailed(task.key.hex, reason: reason, run: runID)
                 progress.transition(task, from, .failed, reason)
                 return .failed(reason)
