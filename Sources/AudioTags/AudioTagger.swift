@@ -38,8 +38,14 @@ public enum AudioTagger {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tagging-\(UUID().uuidString)")
         do {
             try tagged.write(to: temporary, options: .withoutOverwriting)
-            if let permissions = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] {
-                try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: temporary.path)
+            // stat/chmod rather than FileManager's attributes, which look up the owner's account
+            // names (reading /etc/passwd and /etc/group) on every call.
+            var status = stat()
+            guard stat(url.path, &status) == 0, chmod(temporary.path, status.st_mode & 0o7777) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [
+                    NSFilePathErrorKey: url.path,
+                    NSLocalizedDescriptionKey: "cannot keep the permissions of '\(url.path)': \(String(cString: strerror(errno)))",
+                ])
             }
             guard rename(temporary.path, url.path) == 0 else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [

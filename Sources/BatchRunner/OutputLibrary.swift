@@ -97,7 +97,7 @@ struct OutputLibrary: Sendable {
     /// archive leaves no stem under a final name. `finishing` (tagging) runs on each stem, given
     /// its file name, before the renames.
     func extractStems(
-        zip: URL, into folder: URL, finishing: @escaping @Sendable (String, URL) -> Bool = { _, _ in false }
+        zip: URL, into folder: URL, finishing: @escaping @Sendable (String, URL) -> Data? = { _, _ in nil }
     ) throws -> [(url: URL, written: PartFile.Written)] {
         try extract(zip: zip, into: folder.appendingPathComponent("stems", isDirectory: true), what: "stems",
                     name: Self.stemFileName(forMember:), finishing: finishing)
@@ -114,7 +114,7 @@ struct OutputLibrary: Sendable {
 
     private func extract(
         zip: URL, into target: URL, what: String, name: (String) -> String?, check: (PartFile) -> String? = { _ in nil },
-        finishing: @escaping @Sendable (String, URL) -> Bool = { _, _ in false }
+        finishing: @escaping @Sendable (String, URL) -> Data? = { _, _ in nil }
     ) throws -> [(url: URL, written: PartFile.Written)] {
         let archive = try Archive(url: zip, accessMode: .read, pathEncoding: nil)
         var plan: [(entry: Entry, name: String)] = []

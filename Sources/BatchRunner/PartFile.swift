@@ -23,11 +23,21 @@ struct PartFile {
     init(for destination: URL) throws {
         self.destination = destination
         part = destination.appendingPathExtension("part")
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: part.path, contents: nil) else {
-            throw ProviderError(.permanent, "cannot write \(part.path)")
+        // open(2) directly: FileManager.createFile writes an empty file atomically and looks up
+        // the owner's account names (reading /etc/passwd and /etc/group) for every file.
+        var descriptor = Self.create(part.path)
+        if descriptor < 0 && errno == ENOENT {
+            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            descriptor = Self.create(part.path)
         }
-        handle = try FileHandle(forWritingTo: part)
+        guard descriptor >= 0 else {
+            throw ProviderError(.permanent, "cannot write \(part.path): \(String(cString: strerror(errno)))")
+        }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    private static func create(_ path: String) -> Int32 {
+        open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     }
 
     mutating func write(_ data: Data) throws {
@@ -37,9 +47,11 @@ struct PartFile {
         if head.count < 16 { head.append(data.prefix(16 - head.count)) }
     }
 
-    /// A last step on the finished `.part` file before it gets its name (tagging): it may
-    /// rewrite the file in place (keeping it whole) and says whether it did.
-    typealias Finishing = @Sendable (URL) -> Bool
+    /// A last step on the finished `.part` file before it gets its name (tagging): given the
+    /// file, it returns the bytes the file should hold instead, or nil to keep it as it is. The
+    /// part file is not yet under its name, so the new bytes are written over it in place (no
+    /// second temporary file: each file created and deleted costs the file system an inode).
+    typealias Finishing = @Sendable (URL) -> Data?
 
     /// Syncs, closes and renames the file over `destination` (atomically replacing an older
     /// copy). `finishing` runs on the complete `.part` first; the size and hash returned are
@@ -55,21 +67,15 @@ struct PartFile {
         }
         var written = Written(size: size, sha256: hasher.finalize().hexString)
         if let finishing {
-            let rewritten = finishing(part)
+            let finished = finishing(part)
             do {
-                let finished = try FileHandle(forUpdating: part)
-                try finished.synchronize()
-                try finished.close()
+                try Self.sync(part, replacingWith: finished)
             } catch {
                 discard()
                 throw error
             }
-            if rewritten {
-                guard let rehashed = FileHash.sha256(of: part) else {
-                    discard()
-                    throw ProviderError(.permanent, "cannot read back \(part.lastPathComponent)")
-                }
-                written = Written(size: rehashed.size, sha256: rehashed.sha256)
+            if let finished {
+                written = Written(size: Int64(finished.count), sha256: SHA256.hash(data: finished).hexString)
             }
         }
         guard rename(part.path, destination.path) == 0 else {
@@ -78,6 +84,18 @@ struct PartFile {
             throw ProviderError(.permanent, "cannot move \(part.lastPathComponent) into place (errno \(code))")
         }
         return written
+    }
+
+    /// Syncs the file at `url`, first replacing its bytes with `bytes` when given.
+    private static func sync(_ url: URL, replacingWith bytes: Data?) throws {
+        let descriptor = open(url.path, O_WRONLY | O_CLOEXEC | (bytes == nil ? 0 : O_TRUNC))
+        guard descriptor >= 0 else {
+            throw ProviderError(.permanent, "cannot reopen \(url.lastPathComponent): \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        if let bytes { try handle.write(contentsOf: bytes) }
+        try handle.synchronize()
+        try handle.close()
     }
 
     func discard() {

@@ -180,16 +180,17 @@ extension TaskExecutor {
         { url in self.tag(url, tags) }
     }
 
-    /// Writes `tags` into the file at `url`. A file that cannot be tagged is kept as the
-    /// provider sent it (the audio matters more than its tags), with a note.
-    private func tag(_ url: URL, _ tags: TrackTags) -> Bool {
-        guard AudioFormat(fileName: url.lastPathComponent) != nil else { return false }
+    /// The file at `url` with `tags` written in (its part file commits them). A file that
+    /// cannot be tagged is kept as the provider sent it (the audio matters more than its tags),
+    /// with a note.
+    private func tag(_ url: URL, _ tags: TrackTags) -> Data? {
+        guard let format = AudioFormat(fileName: url.lastPathComponent) else { return nil }
         do {
-            try AudioTagger.tag(fileAt: url, tags: tags)
-            return true
+            let original = try Data(contentsOf: url, options: .mappedIfSafe)
+            return try AudioTagger.tagged(original, format: format, tags: tags)
         } catch {
             context.progress.warn("could not tag \(context.library.relativePath(url)): \(error); kept untagged")
-            return false
+            return nil
         }
     }
 }
