@@ -4,11 +4,13 @@ import Foundation
 func generateManifest(tasks: Int) -> String {
     let perJob = 5 * 5 * 2 * 4
     let jobs = max(1, tasks / perJob)
+    // Past the default limit of 10,000 tasks a manifest says how many it may make.
+    let limits = jobs * perJob > 10_000 ? "limits: { max_tasks: \(jobs * perJob) }\n" : ""
     var text = """
     version: 1
     name: bench
     concurrency: { tasks: 8, downloads: 8 }
-    output: { root: bench-output, path: "{manifest}/{job}/{style}-{mood}-v{variant}" }
+    \(limits)output: { root: bench-output, path: "{manifest}/{job}/{style}-{mood}-v{variant}" }
     jobs:
 
     """
