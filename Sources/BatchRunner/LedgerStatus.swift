@@ -23,6 +23,22 @@ public enum LedgerStatus {
         }
     }
 
+    /// Items per key that created them (by fingerprint, in the order first seen), with how many
+    /// are still at the provider or may be (submitting, submitted, running, ambiguous). Empty
+    /// when no item records its key (a ledger from before key pools).
+    private static func keys(_ tasks: [TaskRecord]) -> [(fingerprint: String, items: Int, open: Int)] {
+        var order: [String] = []
+        var counts: [String: (items: Int, open: Int)] = [:]
+        for task in tasks where task.itemID != nil || task.state == .submitting || task.state == .ambiguous {
+            guard let account = task.account else { continue }
+            if counts[account] == nil { order.append(account) }
+            let open = task.state.isInFlight || task.state == .submitting || task.state == .ambiguous
+            counts[account, default: (0, 0)].items += 1
+            if open { counts[account, default: (0, 0)].open += 1 }
+        }
+        return order.map { ($0, counts[$0]?.items ?? 0, counts[$0]?.open ?? 0) }
+    }
+
     public static func text(
         outputRoot: String, manifest: String?, budgets: [(manifest: String, standing: BudgetStanding)] = [], now: Date = Date()
     ) throws -> String {
@@ -32,6 +48,10 @@ public enum LedgerStatus {
         let counts = Dictionary(grouping: tasks, by: \.state).mapValues(\.count)
         lines.append("  " + TaskState.allCases.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }.joined(separator: ", "))
         lines.append("  credits committed: " + (try credits(ledger, manifest: manifest, now: now)).map { "\($1.plainText) \($0.current)" }.joined(separator: " · "))
+        let keys = keys(tasks)
+        if !keys.isEmpty {
+            lines.append("  items by key: " + keys.map { "\($0.fingerprint) \($0.items) (\($0.open) open)" }.joined(separator: " · "))
+        }
         for (name, standing) in budgets { lines.append("  \(name): \(standing.summary)") }
         for (title, states) in [("Ambiguous (may have been paid for; run --resubmit-ambiguous to pay again)", [TaskState.ambiguous, .submitting]),
                                 ("Failed or blocked", [.failed, .blocked])] {
@@ -54,7 +74,9 @@ public enum LedgerStatus {
 
     /// `status --json`: the same facts for scripts. Fields: `ledger`, `manifest`, `tasks`,
     /// `states` (count by state), `ambiguous` and `problems` (task objects: `key`, `manifest`,
-    /// `job`, `kind`, `folder`, `state`, `item_id`, `error`), `runs` (the last five: `id`,
+    /// `job`, `kind`, `folder`, `state`, `item_id`, `account` (the fingerprint of the API key
+    /// that created the item), `error`), `accounts` (per key fingerprint: `fingerprint`,
+    /// `items`, `open`), `runs` (the last five: `id`,
     /// `manifest`, `started_at`, `finished_at`, `exit_code`, `credits_spent`, `report`),
     /// `credits_committed` (`day`, `week`, `month`: the current calendar windows) and `budgets`
     /// of the manifests named (`manifest`, `max_credits`, `per`, `timezone`, `window_start`,
@@ -66,7 +88,8 @@ public enum LedgerStatus {
         let tasks = try ledger.allTasks(manifest: manifest)
         func task(_ record: TaskRecord) -> [String: Any] {
             ["key": record.key, "manifest": record.manifest, "job": record.job, "kind": record.kind, "folder": record.output,
-             "state": record.state.rawValue, "item_id": record.itemID ?? NSNull(), "error": record.error ?? NSNull()]
+             "state": record.state.rawValue, "item_id": record.itemID ?? NSNull(), "account": record.account ?? NSNull(),
+             "error": record.error ?? NSNull()]
         }
         let runs = try ledger.runs().suffix(5).map { run -> [String: Any] in
             ["id": run.id ?? 0, "manifest": run.manifest, "started_at": RunReport.stamp(run.startedAt),
@@ -79,6 +102,7 @@ public enum LedgerStatus {
             "ambiguous": tasks.filter { $0.state == .ambiguous || $0.state == .submitting }.map(task),
             "problems": tasks.filter { $0.state == .failed || $0.state == .blocked }.map(task),
             "runs": runs,
+            "accounts": keys(tasks).map { ["fingerprint": $0.fingerprint, "items": $0.items, "open": $0.open] as [String: Any] },
             "credits_committed": Dictionary(uniqueKeysWithValues: try credits(ledger, manifest: manifest, now: now).map { ($0.0.rawValue, $0.1) }),
             "budgets": budgets.map { name, standing -> [String: Any] in
                 ["manifest": name, "max_credits": standing.budget.maxCredits, "per": standing.budget.per.rawValue,

@@ -68,6 +68,16 @@ struct KeyPoolTests {
                 let parent = try #require(tasks.first { $0.key == task.parentKeys.first })
                 #expect(task.account == parent.account)
             }
+            // `status` counts each key's items by its fingerprint; none is open after the run.
+            let counts = fingerprints.map { fingerprint in tasks.filter { $0.account == fingerprint }.count }
+            let status = try LedgerStatus.text(outputRoot: sim.library.path, manifest: nil)
+            #expect(status.contains("items by key: \(fingerprints[0]) \(counts[0]) (0 open) · \(fingerprints[1]) \(counts[1]) (0 open)")
+                    || status.contains("items by key: \(fingerprints[1]) \(counts[1]) (0 open) · \(fingerprints[0]) \(counts[0]) (0 open)"), "\(status)")
+            let json = try JSONSerialization.jsonObject(with: Data(try LedgerStatus.json(outputRoot: sim.library.path, manifest: nil).utf8)) as? [String: Any]
+            let accounts = json?["accounts"] as? [[String: Any]] ?? []
+            #expect(Dictionary(uniqueKeysWithValues: accounts.map { ($0["fingerprint"] as? String ?? "", $0["items"] as? Int ?? 0) })
+                    == [fingerprints[0]: counts[0], fingerprints[1]: counts[1]])
+            #expect(!status.contains(sim.key) && !status.contains(Self.secondKey))
             let ledgerBytes = try Data(contentsOf: sim.library.appendingPathComponent(".tempo-batch/ledger.sqlite"))
             #expect(ledgerBytes.range(of: Data(Self.secondKey.utf8)) == nil)
             #expect(ledgerBytes.range(of: Data(sim.key.utf8)) == nil)
@@ -87,6 +97,15 @@ struct KeyPoolTests {
             let inFlight = try sim.ledger().allTasks().filter { $0.itemID != nil && $0.state != .downloaded }
             #expect(Set(inFlight.compactMap(\.account)) == [KeyFingerprint.of(sim.key), KeyFingerprint.of(Self.secondKey)],
                     "items of both keys are left for the next run: \(inFlight.map { ($0.state, $0.account) })")
+            // `status` shows, per key, its items and how many are still at the provider.
+            let status = try LedgerStatus.text(outputRoot: sim.library.path, manifest: nil)
+            let all = try sim.ledger().allTasks()
+            for fingerprint in [KeyFingerprint.of(sim.key), KeyFingerprint.of(Self.secondKey)] {
+                let items = all.filter { $0.account == fingerprint && ($0.itemID != nil || [.submitting, .ambiguous].contains($0.state)) }
+                let open = items.filter { [.submitting, .submitted, .running, .ambiguous].contains($0.state) }
+                #expect(!open.isEmpty)
+                #expect(status.contains("\(fingerprint) \(items.count) (\(open.count) open)"), "\(status)")
+            }
 
             let log = OutputLog()
             var result = await sim.run(path, log: log, environment: Self.twoKeys)
