@@ -29,15 +29,17 @@ func cpuBench(_ options: Options) async throws {
         runOptions.pollInterval = .milliseconds(5)
         let lines = LineCounter()
         let environment = RunEnvironment(variables: ["TEMPOLOR_API_KEY": key], random: RandomSource(seed: 1), output: { lines.add($0) })
-        let before = cpuSeconds()
+        let before = cpuSplit()
         let clock = ContinuousClock()
         var result: RunResult?
         let elapsed = await clock.measure {
             result = await TempoBatchRun.run(manifest: manifest.path, options: runOptions, environment: environment)
         }
-        let cpu = cpuSeconds() - before
-        print(String(format: "run %d: %d tasks in %.2f s wall; runner CPU %.2f s = %.2f ms per task; peak memory %.1f MiB; exit %d, %d files",
-                     run, options.tasks, seconds(elapsed), cpu, cpu * 1000 / Double(max(1, options.tasks)), peakResidentMegabytes(),
+        let after = cpuSplit()
+        let user = after.user - before.user, system = after.system - before.system, cpu = user + system
+        let perTask = { (seconds: Double) in seconds * 1000 / Double(max(1, options.tasks)) }
+        print(String(format: "run %d: %d tasks in %.2f s wall; runner CPU %.2f s = %.2f ms per task (user %.2f ms, kernel %.2f ms); peak memory %.1f MiB; exit %d, %d files",
+                     run, options.tasks, seconds(elapsed), cpu, perTask(cpu), perTask(user), perTask(system), peakResidentMegabytes(),
                      result?.exitCode ?? -1, countFiles(folder.appendingPathComponent("library"))))
     }
 }

@@ -50,10 +50,11 @@ func resourceUsage() -> rusage {
 }
 
 /// User + system CPU seconds this process has used so far.
-func cpuSeconds() -> Double {
+/// This process's CPU so far, in user space and in the kernel, in seconds.
+func cpuSplit() -> (user: Double, system: Double) {
     let usage = resourceUsage()
     func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-    return value(usage.ru_utime) + value(usage.ru_stime)
+    return (value(usage.ru_utime), value(usage.ru_stime))
 }
 
 func peakResidentMegabytes() -> Double {
