@@ -186,7 +186,9 @@ extension TaskExecutor {
     private func tag(_ url: URL, _ tags: TrackTags) -> Data? {
         guard let format = AudioFormat(fileName: url.lastPathComponent) else { return nil }
         do {
-            let original = try Data(contentsOf: url, options: .mappedIfSafe)
+            // Read, not mapped: the part file is truncated and rewritten with the result, and a
+            // mapping of it must not outlive that.
+            let original = try Data(contentsOf: url)
             return try AudioTagger.tagged(original, format: format, tags: tags)
         } catch {
             context.progress.warn("could not tag \(context.library.relativePath(url)): \(error); kept untagged")
