@@ -16,6 +16,9 @@ struct SimulateCommandTests {
         init(_ handle: FileHandle?) {
             handle?.readabilityHandler = { [weak self] handle in
                 let data = handle.availableData
+                // At end of file the handler would be called again and again; it is removed, so
+                // nothing reads the descriptor once its owner closes it.
+                if data.isEmpty { handle.readabilityHandler = nil }
                 guard let self else { return }
                 lock.withLock {
                     if data.isEmpty { ended = true } else { buffer += String(decoding: data, as: UTF8.self) }
