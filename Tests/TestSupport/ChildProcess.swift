@@ -157,15 +157,19 @@ public final class ChildProcess: @unchecked Sendable {
         return true
     }
 
-    private var status: Int32 {
-        guard let status = lock.withLock({ poll() }) else { preconditionFailure("the child \(processIdentifier) is still running") }
-        return status
+    /// The wait status, or nil while the child runs.
+    private var status: Int32? { lock.withLock { poll() } }
+
+    /// How the child ended; `.exit` while it still runs (its `terminationStatus` is then -1, a
+    /// value no expectation matches, rather than a crash of the whole test process).
+    public var terminationReason: TerminationReason { (status ?? 0) & 0x7f == 0 ? .exit : .uncaughtSignal }
+
+    /// The exit code, or the signal's number when a signal ended it (as Foundation reports it);
+    /// -1 while the child still runs.
+    public var terminationStatus: Int32 {
+        guard let status else { return -1 }
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
     }
-
-    public var terminationReason: TerminationReason { status & 0x7f == 0 ? .exit : .uncaughtSignal }
-
-    /// The exit code, or the signal's number when a signal ended it (as Foundation reports it).
-    public var terminationStatus: Int32 { terminationReason == .exit ? (status >> 8) & 0xff : status & 0x7f }
 
     /// Sends `signal` unless the child has already been reaped (its pid could then be reused).
     public func send(_ signal: Int32) {
