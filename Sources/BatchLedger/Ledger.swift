@@ -34,7 +34,8 @@ public struct Ledger: Sendable {
         )
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // No `synchronous` level here: the pool sets NORMAL when it turns WAL on, after any set
+        // in `prepareDatabase`; each write sets its own (see Durability).
         return try Ledger(DatabasePool(path: path, configuration: configuration), now: now)
     }
 
