@@ -20,7 +20,11 @@ public import GRDB
 public struct Ledger: Sendable {
     private let writer: any DatabaseWriter
     private let now: @Sendable () -> Date
+    /// The writer connection's `synchronous` level as the last write set it.
+    private let level = SyncLevel()
 
+    /// One ledger per writer: the ledger keeps track of the level of durability it last set on
+    /// the writer's connection.
     public init(_ writer: any DatabaseWriter, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.writer = writer
         self.now = now
@@ -50,7 +54,16 @@ public struct Ledger: Sendable {
     /// level itself, so no write inherits another's.
     private func write<T>(_ durability: Durability = .durable, _ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
-            try db.execute(sql: durability == .durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            // Only a change of level is executed (a PRAGMA takes effect when it is compiled, so
+            // it cannot be a cached statement, and compiling one for every write is wasted).
+            if level.swap(durability) != durability {
+                do {
+                    try db.execute(sql: durability == .durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                } catch {
+                    level.forget()
+                    throw error
+                }
+            }
             var result: T?
             try db.inTransaction {
                 result = try body(db)
@@ -348,7 +361,7 @@ public struct Ledger: Sendable {
     }
 
     public func task(_ key: String) throws -> TaskRecord? {
-        try writer.read { db in try TaskRecord.fetchOne(db, key: key) }
+        try writer.read { db in try Self.task(db, key) }
     }
 
     /// The tasks with these keys, read in one transaction (in chunks, under SQLite's limit on
@@ -400,15 +413,20 @@ public struct Ledger: Sendable {
     /// their parents, read in one transaction (one consistent moment, one read for the folder).
     public func folderRecords(_ folder: String, manifest: String) throws -> FolderRecords {
         try writer.read { db in
-            let tasks = try TaskRecord.filter(TaskRecord.Columns.output == folder && TaskRecord.Columns.manifest == manifest)
-                .order(TaskRecord.Columns.createdAt, TaskRecord.Columns.key).fetchAll(db)
-            let keys = tasks.map(\.key)
-            let extras = Dictionary(grouping: try ExtraItemRecord.filter(keys.contains(Column("taskKey"))).order(Column("ordinal")).fetchAll(db),
-                                    by: \.taskKey)
-            let files = Dictionary(grouping: try FileRecord.filter(keys.contains(Column("taskKey"))).order(Column("path")).fetchAll(db),
-                                   by: \.taskKey)
-            let parentKeys = Array(Set(tasks.flatMap(\.parentKeys)))
-            let parents = try TaskRecord.filter(parentKeys.contains(TaskRecord.Columns.key)).fetchAll(db)
+            // Statements compiled once per connection: a folder is read twice per task.
+            let arguments: StatementArguments = [folder, manifest]
+            let tasks = try TaskRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM task WHERE output = ? AND manifest = ? ORDER BY createdAt, key"),
+                                                arguments: arguments)
+            let extras = Dictionary(grouping: try ExtraItemRecord.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM extraItem WHERE taskKey IN (SELECT key FROM task WHERE output = ? AND manifest = ?) ORDER BY ordinal
+                """), arguments: arguments), by: \.taskKey)
+            let files = Dictionary(grouping: try FileRecord.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM file WHERE taskKey IN (SELECT key FROM task WHERE output = ? AND manifest = ?) ORDER BY path
+                """), arguments: arguments), by: \.taskKey)
+            var parents: [TaskRecord] = []
+            for parent in Set(tasks.flatMap(\.parentKeys)) {
+                if let record = try Self.task(db, parent) { parents.append(record) }
+            }
             return FolderRecords(tasks: tasks, extraItems: extras, files: files,
                                  parents: Dictionary(parents.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
         }
@@ -468,7 +486,7 @@ public struct Ledger: Sendable {
     public func recordSubmitting(_ key: String, run: Int64, consented: Bool = false, detail: String? = nil, account: String? = nil) throws -> TaskRecord {
         let at = now()
         return try write { db in
-            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
             let allowed: Bool
             switch task.state {
             case .pending, .blocked, .cancelled: allowed = task.itemID == nil
@@ -477,7 +495,7 @@ public struct Ledger: Sendable {
             case .submitting, .submitted, .running, .succeeded, .partFailed, .downloaded: allowed = false
             }
             guard allowed else { throw LedgerError.notSubmittable(key, task.state) }
-            try ExtraItemRecord.filter(Column("taskKey") == key).deleteAll(db)
+            try db.cachedStatement(sql: "DELETE FROM extraItem WHERE taskKey = ?").execute(arguments: [key])
             return try Self.apply(db, task, to: .submitting, run: run, at: at, actor: task.state == .ambiguous ? "user" : "runner",
                                   detail: detail ?? "create call about to be sent", error: nil) { record in
                 record.attempts += 1
@@ -501,8 +519,8 @@ public struct Ledger: Sendable {
     public func recordSubmitted(_ key: String, itemID: String, extraItemIDs: [String] = [], run: Int64, detail: String? = nil) throws -> TaskRecord {
         let at = now()
         return try write { db in
-            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
-            try ExtraItemRecord.filter(Column("taskKey") == key).deleteAll(db)
+            guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
+            try db.cachedStatement(sql: "DELETE FROM extraItem WHERE taskKey = ?").execute(arguments: [key])
             for (offset, extra) in extraItemIDs.enumerated() {
                 try ExtraItemRecord(taskKey: key, ordinal: offset + 2, itemID: extra).insert(db)
             }
@@ -514,7 +532,9 @@ public struct Ledger: Sendable {
 
     /// The further items of the task's create, by ordinal.
     public func extraItems(of key: String) throws -> [ExtraItemRecord] {
-        try writer.read { db in try ExtraItemRecord.filter(Column("taskKey") == key).order(Column("ordinal")).fetchAll(db) }
+        try writer.read { db in
+            try ExtraItemRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM extraItem WHERE taskKey = ? ORDER BY ordinal"), arguments: [key])
+        }
     }
 
     /// Stores the provider's answer for an extra item. Deferred.
@@ -531,7 +551,7 @@ public struct Ledger: Sendable {
     public func recordAdopted(_ key: String, itemID: String, evidence: String, run: Int64) throws -> TaskRecord {
         let at = now()
         return try write { db in
-            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
             guard task.state == .submitting || task.state == .ambiguous else { throw LedgerError.notAdoptable(key, task.state) }
             return try Self.apply(db, task, to: .submitted, run: run, at: at, actor: "reconciler",
                                   detail: "adopted item \(itemID) on evidence: \(evidence)", error: nil) { record in
@@ -546,7 +566,7 @@ public struct Ledger: Sendable {
     public func recordEvidence(_ key: String, detail: String, run: Int64) throws {
         let at = now()
         try write { db in
-            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
             var event = EventRecord(id: nil, taskKey: key, runID: run, at: at, actor: "reconciler", fromState: task.state,
                                     toState: task.state, attempt: task.attempts, detail: detail, error: nil)
             try event.insert(db)
@@ -593,7 +613,7 @@ public struct Ledger: Sendable {
     public func recordResult(_ key: String, result: String) throws {
         let at = now()
         try write(.deferred) { db in
-            guard var task = try TaskRecord.fetchOne(db, key: key) else { return }
+            guard var task = try Self.task(db, key) else { return }
             task.result = result
             task.updatedAt = at
             try task.update(db)
@@ -623,8 +643,8 @@ public struct Ledger: Sendable {
     public func recordDownloaded(_ key: String, files: [FileRecord], run: Int64) throws -> TaskRecord {
         let at = now()
         return try write(.deferred) { db in
-            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
-            try FileRecord.filter(Column("taskKey") == key).deleteAll(db)
+            guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
+            try db.cachedStatement(sql: "DELETE FROM file WHERE taskKey = ?").execute(arguments: [key])
             for file in files { try file.insert(db) }
             return try Self.apply(db, task, to: .downloaded, run: run, at: at, actor: "runner",
                                   detail: "\(files.count) file(s)", error: nil) { _ in }
@@ -636,11 +656,11 @@ public struct Ledger: Sendable {
     public func recordFilesMissing(_ key: String, reason: String, run: Int64?) throws -> TaskRecord {
         let at = now()
         return try write { db in
-            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
             let events = try EventRecord.filter(Column("taskKey") == key && Column("toState") != TaskState.downloaded.rawValue)
                 .order(Column("id").desc).fetchAll(db)
             let generated = events.first { $0.toState == .succeeded || $0.toState == .partFailed }?.toState ?? .succeeded
-            try FileRecord.filter(Column("taskKey") == key).deleteAll(db)
+            try db.cachedStatement(sql: "DELETE FROM file WHERE taskKey = ?").execute(arguments: [key])
             return try Self.apply(db, task, to: generated, run: run, at: at, actor: "runner", detail: reason, error: nil) { _ in }
         }
     }
@@ -767,9 +787,15 @@ public struct Ledger: Sendable {
     ) throws -> TaskRecord {
         let at = now()
         return try write(durability) { db in
-            guard let task = try TaskRecord.fetchOne(db, key: key) else { throw LedgerError.unknownTask(key) }
+            guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
             return try Self.apply(db, task, to: state, run: run, at: at, actor: actor, detail: detail, error: error, change)
         }
+    }
+
+    /// The task of this key, through a statement compiled once per connection (the hot paths
+    /// read a task in every write; GRDB compiles a query-interface request anew each time).
+    private static func task(_ db: Database, _ key: String) throws -> TaskRecord? {
+        try TaskRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM task WHERE key = ?"), arguments: [key])
     }
 
     private static func apply(
@@ -785,6 +811,25 @@ public struct Ledger: Sendable {
                                 toState: state, attempt: updated.attempts, detail: detail, error: error)
         try event.insert(db)
         return updated
+    }
+}
+
+/// The `synchronous` level the ledger's writer connection was last set to (nil: not known).
+private final class SyncLevel: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Ledger.Durability?
+
+    /// Records `level` as the current one and returns the one before.
+    func swap(_ level: Ledger.Durability) -> Ledger.Durability? {
+        lock.withLock {
+            defer { current = level }
+            return current
+        }
+    }
+
+    /// After a failed set: the level is not known, the next write sets it.
+    func forget() {
+        lock.withLock { current = nil }
     }
 }
 

@@ -49,7 +49,6 @@ func resourceUsage() -> rusage {
     return usage
 }
 
-/// User + system CPU seconds this process has used so far.
 /// This process's CPU so far, in user space and in the kernel, in seconds.
 func cpuSplit() -> (user: Double, system: Double) {
     let usage = resourceUsage()
