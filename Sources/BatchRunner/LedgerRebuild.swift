@@ -36,7 +36,7 @@ public enum LedgerRebuild {
         let library = OutputLibrary(root: root)
         for file in metadataFiles(under: root) {
             let source = library.relativePath(file)
-            guard let data = try? Data(contentsOf: file), case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: data),
+            guard let data = try? Data(contentsOf: file), case .object(let document)? = JSONValue.parse(data),
                   case .string(let manifest)? = document["manifest"], case .array(let tasks)? = document["tasks"]
             else {
                 outcome.unreadable.append("\(source): not a tempo-batch metadata.json")

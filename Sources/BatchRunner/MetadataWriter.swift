@@ -48,9 +48,9 @@ actor MetadataWriter {
             entry["parents"] = .array(task.parentKeys.map(JSONValue.string))
             let extras = records.extraItems[task.key] ?? []
             entry["extra_items"] = .array(extras.map { extra in
-                .object(["ordinal": .number(Double(extra.ordinal)), "item_id": .string(extra.itemID), "final": .bool(extra.final),
-                         "result": StoredResult.parse(extra.result).map(\.summary) ?? .null,
-                         "provider_answer": StoredResult.parse(extra.result)?.raw ?? .null])
+                let result = StoredResult.parse(extra.result)
+                return .object(["ordinal": .number(Double(extra.ordinal)), "item_id": .string(extra.itemID), "final": .bool(extra.final),
+                                "result": result?.summary ?? .null, "provider_answer": result?.raw ?? .null])
             })
             entry["lineage"] = .array(task.parentKeys.map { parent in
                 let record = records.parents[parent]
@@ -64,10 +64,7 @@ actor MetadataWriter {
             entries.append(.object(entry))
         }
         let document = JSONValue.object(["manifest": .string(manifest), "folder": .string(folder), "tasks": .array(entries)])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(document) else { return }
-        let text = String(decoding: data, as: UTF8.self) + "\n"
+        let text = document.prettyText + "\n"
         let url = library.folder(folder).appendingPathComponent("metadata.json")
         let digest = SHA256.hash(data: Data(text.utf8))
         if let last = written[folder], last.digest == digest, FileStat.of(url.path).map({ $0.size == Int64(last.size) }) == true { return }

@@ -4,7 +4,9 @@ import ProviderKit
 
 /// What the ledger keeps of a provider's answer: the fields the runner acts on, plus the whole
 /// answer for `metadata.json`. Provider-neutral, so resume never needs to re-parse a wire format.
-struct StoredResult: Codable, Sendable {
+/// Stored as a JSON object whose keys are the property names (absent when nil), read and written
+/// through ``JSONValue`` (this is on every task's path; `Codable` went through JSON twice).
+struct StoredResult: Sendable {
     var phase: String
     var providerStatus: String
     var audioURL: String?
@@ -23,7 +25,7 @@ struct StoredResult: Codable, Sendable {
     var key: String?
     var raw: JSONValue
 
-    struct Section: Codable, Sendable {
+    struct Section: Sendable {
         var start: Double
         var end: Double
         var text: String
@@ -91,17 +93,61 @@ struct StoredResult: Codable, Sendable {
 
     var lyricsSections: [LyricsSection] { sections.map { LyricsSection(start: $0.start, end: $0.end, text: $0.text) } }
 
-    var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// The JSON object the ledger stores: every property under its own name, nil ones left out.
+    var jsonValue: JSONValue {
+        var fields: [String: JSONValue] = ["phase": .string(phase), "providerStatus": .string(providerStatus), "raw": raw]
+        fields["audioURL"] = audioURL.map(JSONValue.string)
+        fields["audioHiURL"] = audioHiURL.map(JSONValue.string)
+        fields["stemsURL"] = stemsURL.map(JSONValue.string)
+        fields["midiURL"] = midiURL.map(JSONValue.string)
+        fields["files"] = files.map { .array($0.map { .string($0.rawValue) }) }
+        fields["progress"] = progress.map(JSONValue.number)
+        fields["lyrics"] = lyrics.map(JSONValue.string)
+        fields["sections"] = .array(sections.map { .object(["start": .number($0.start), "end": .number($0.end), "text": .string($0.text)]) })
+        fields["title"] = title.map(JSONValue.string)
+        fields["duration"] = duration.map(JSONValue.number)
+        fields["bpm"] = bpm.map { .number(Double($0)) }
+        fields["key"] = key.map(JSONValue.string)
+        return .object(fields)
     }
+
+    /// A result read back from its JSON object; nil when it is not one (no phase or status).
+    init?(json: JSONValue) {
+        guard case .object(let fields) = json, case .string(let phase)? = fields["phase"],
+              case .string(let providerStatus)? = fields["providerStatus"] else { return nil }
+        func text(_ name: String) -> String? {
+            if case .string(let value)? = fields[name] { return value }
+            return nil
+        }
+        func number(_ name: String) -> Double? {
+            if case .number(let value)? = fields[name] { return value }
+            return nil
+        }
+        self.phase = phase
+        self.providerStatus = providerStatus
+        audioURL = text("audioURL")
+        audioHiURL = text("audioHiURL")
+        stemsURL = text("stemsURL")
+        midiURL = text("midiURL")
+        files = fields["files"]?.array.map { $0.compactMap { $0.string.flatMap(FileRole.init(rawValue:)) } }
+        progress = number("progress")
+        lyrics = text("lyrics")
+        sections = (fields["sections"]?.array ?? []).compactMap { section in
+            guard let start = section["start"]?.double, let end = section["end"]?.double else { return nil }
+            return Section(start: start, end: end, text: section["text"]?.string ?? "")
+        }
+        title = text("title")
+        duration = number("duration")
+        bpm = number("bpm").flatMap { Int(exactly: $0) }
+        key = text("key")
+        raw = fields["raw"] ?? .null
+    }
+
+    var json: String { jsonValue.jsonText }
 
     /// The result without the provider's raw answer (which `metadata.json` holds beside it).
     var summary: JSONValue {
-        var copy = self
-        copy.raw = .null
-        guard case .object(var fields)? = JSONValue.parse(copy.json) else { return .null }
+        guard case .object(var fields) = jsonValue else { return .null }
         fields["raw"] = nil
         return .object(fields)
     }
@@ -110,14 +156,12 @@ struct StoredResult: Codable, Sendable {
     static func recovered(summary: JSONValue, raw: JSONValue?) -> StoredResult? {
         guard case .object(var fields) = summary else { return nil }
         fields["raw"] = raw ?? .null
-        let encoder = JSONEncoder()
-        guard let data = try? encoder.encode(JSONValue.object(fields)) else { return nil }
-        return try? JSONDecoder().decode(StoredResult.self, from: data)
+        return StoredResult(json: .object(fields))
     }
 
     static func parse(_ text: String?) -> StoredResult? {
         guard let text else { return nil }
-        return try? JSONDecoder().decode(StoredResult.self, from: Data(text.utf8))
+        return JSONValue.parse(text).flatMap(StoredResult.init(json:))
     }
 }
 

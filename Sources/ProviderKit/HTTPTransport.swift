@@ -47,7 +47,7 @@ public enum HTTPTransport {
         public var retryAfter: Double?
         public var body: Data
         /// The body as JSON, when it is.
-        public var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: body) }
+        public var json: JSONValue? { JSONValue.parse(body) }
     }
 
     /// A call that got no answer: `neverSent` when it provably never reached the server.

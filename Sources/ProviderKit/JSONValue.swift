@@ -2,6 +2,8 @@ import Foundation
 
 /// Any JSON value. Provider answers are kept whole (for `metadata.json`) and read through
 /// tolerant accessors, so unknown fields, `null`s and numbers sent as strings never break a run.
+/// Text is read and written by ``parse(_:)-(String)`` and ``jsonText`` (see JSONText.swift);
+/// the `Codable` conformance is for values nested in other `Codable` types.
 public enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
@@ -42,7 +44,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public var string: String? {
         switch self {
         case .string(let value): value.isEmpty ? nil : value
-        case .number(let value): value == value.rounded() ? String(Int64(value)) : String(value)
+        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         default: nil
         }
     }
@@ -59,16 +61,5 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public var array: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
-    }
-
-    /// Compact JSON text with sorted keys.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
-
-    public static func parse(_ text: String) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 }
