@@ -15,6 +15,10 @@ struct Downloader: Sendable {
     /// Hears a file's bytes arriving: at least every MiB, and once when it is complete.
     var progress: (@Sendable (_ destination: URL, _ bytes: Int64, _ total: Int64?, _ done: Bool) -> Void)?
 
+    /// Files to be tagged up to this size are held in memory until tagged (a song's mp3; a
+    /// full-length WAV is larger and streams to disk first).
+    static let taggedInMemory = 16 << 20
+
     /// A client for result files: unlike API calls, CDN downloads may redirect.
     static func makeHTTPClient() -> HTTPClient {
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(120)))
@@ -52,7 +56,9 @@ struct Downloader: Sendable {
             throw ProviderError(.permanent, "download of \(destination.lastPathComponent) answered HTTP \(response.status.code)")
         }
         let expected = response.headers.first(name: "Content-Length").flatMap(Int64.init)
-        var file = try PartFile(for: destination)
+        // A file to be tagged is tagged in memory: held there as it arrives (up to a limit), it
+        // is written once, tagged.
+        var file = try PartFile(for: destination, memoryLimit: finishing == nil ? 0 : Self.taggedInMemory)
         var reported: Int64 = 0
         do {
             for try await chunk in response.body {

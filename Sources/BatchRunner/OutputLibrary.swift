@@ -94,10 +94,10 @@ struct OutputLibrary: Sendable {
     /// relative path without `..`, a name that stays inside `stems/`; directory entries are
     /// skipped, links and other special members refused), each is extracted to a `.part` file
     /// with its CRC checked, and only when every member has passed are they all renamed: a bad
-    /// archive leaves no stem under a final name. `finishing` (tagging) runs on each stem, given
-    /// its file name, before the renames.
+    /// archive leaves no stem under a final name. `finishing` (tagging) runs on each stem before
+    /// the renames.
     func extractStems(
-        zip: URL, into folder: URL, finishing: @escaping @Sendable (String, URL) -> Data? = { _, _ in nil }
+        zip: URL, into folder: URL, finishing: PartFile.Finishing? = nil
     ) throws -> [(url: URL, written: PartFile.Written)] {
         try extract(zip: zip, into: folder.appendingPathComponent("stems", isDirectory: true), what: "stems",
                     name: Self.stemFileName(forMember:), finishing: finishing)
@@ -114,7 +114,7 @@ struct OutputLibrary: Sendable {
 
     private func extract(
         zip: URL, into target: URL, what: String, name: (String) -> String?, check: (PartFile) -> String? = { _ in nil },
-        finishing: @escaping @Sendable (String, URL) -> Data? = { _, _ in nil }
+        finishing: PartFile.Finishing? = nil
     ) throws -> [(url: URL, written: PartFile.Written)] {
         let archive = try Archive(url: zip, accessMode: .read, pathEncoding: nil)
         var plan: [(entry: Entry, name: String)] = []
@@ -155,8 +155,7 @@ struct OutputLibrary: Sendable {
         }
         var results: [(url: URL, written: PartFile.Written)] = []
         for index in extracted.indices {
-            let name = extracted[index].url.lastPathComponent
-            results.append((extracted[index].url, try extracted[index].file.commit { finishing(name, $0) }))
+            results.append((extracted[index].url, try extracted[index].file.commit(finishing: finishing)))
         }
         return results
     }

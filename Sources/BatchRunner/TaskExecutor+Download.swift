@@ -150,8 +150,8 @@ extension TaskExecutor {
             case .stems:
                 let tagging = context.tagging
                 try await fileArchive(.stems) { zip in
-                    try context.library.extractStems(zip: zip, into: folder) { name, url in
-                        self.tag(url, tagging.stemTags(for: task, itemID: itemID, stemFile: name, generated: generated, parent: parent))
+                    try context.library.extractStems(zip: zip, into: folder) { stem, bytes in
+                        self.tag(stem, bytes, tagging.stemTags(for: task, itemID: itemID, stemFile: stem.lastPathComponent, generated: generated, parent: parent))
                     }
                 }
             }
@@ -177,21 +177,18 @@ extension TaskExecutor {
 
     /// The finishing step that writes `tags` into a downloaded file.
     private func tagging(_ tags: TrackTags) -> PartFile.Finishing {
-        { url in self.tag(url, tags) }
+        { destination, bytes in self.tag(destination, bytes, tags) }
     }
 
-    /// The file at `url` with `tags` written in (its part file commits them). A file that
-    /// cannot be tagged is kept as the provider sent it (the audio matters more than its tags),
-    /// with a note.
-    private func tag(_ url: URL, _ tags: TrackTags) -> Data? {
-        guard let format = AudioFormat(fileName: url.lastPathComponent) else { return nil }
+    /// The bytes of the file bound for `destination` with `tags` written in (its part file
+    /// commits them). A file that cannot be tagged is kept as the provider sent it (the audio
+    /// matters more than its tags), with a note.
+    private func tag(_ destination: URL, _ bytes: Data, _ tags: TrackTags) -> Data? {
+        guard let format = AudioFormat(fileName: destination.lastPathComponent) else { return nil }
         do {
-            // Read, not mapped: the part file is truncated and rewritten with the result, and a
-            // mapping of it must not outlive that.
-            let original = try Data(contentsOf: url)
-            return try AudioTagger.tagged(original, format: format, tags: tags)
+            return try AudioTagger.tagged(bytes, format: format, tags: tags)
         } catch {
-            context.progress.warn("could not tag \(context.library.relativePath(url)): \(error); kept untagged")
+            context.progress.warn("could not tag \(context.library.relativePath(destination)): \(error); kept untagged")
             return nil
         }
     }
