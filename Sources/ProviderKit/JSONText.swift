@@ -63,55 +63,51 @@ enum JSONText {
         }
 
         mutating func object(depth: Int) -> JSONValue? {
-            index += 1
             var fields: [String: JSONValue] = [:]
-            skipWhitespace()
-            if !atEnd, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(fields)
-            }
-            while true {
-                skipWhitespace()
-                guard !atEnd, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
-                skipWhitespace()
-                guard !atEnd, bytes[index] == UInt8(ascii: ":") else { return nil }
-                index += 1
-                skipWhitespace()
-                guard let member = value(depth: depth + 1) else { return nil }
+            let closed = list(closingWith: UInt8(ascii: "}")) { parser in
+                guard !parser.atEnd, parser.bytes[parser.index] == UInt8(ascii: "\""), let key = parser.string() else { return false }
+                parser.skipWhitespace()
+                guard !parser.atEnd, parser.bytes[parser.index] == UInt8(ascii: ":") else { return false }
+                parser.index += 1
+                parser.skipWhitespace()
+                guard let member = parser.value(depth: depth + 1) else { return false }
                 // A repeated key keeps its first value, as Foundation's reader does.
                 if fields[key] == nil { fields[key] = member }
-                skipWhitespace()
-                guard !atEnd else { return nil }
-                switch bytes[index] {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "}"):
-                    index += 1
-                    return .object(fields)
-                default: return nil
-                }
+                return true
             }
+            return closed ? .object(fields) : nil
         }
 
         mutating func array(depth: Int) -> JSONValue? {
-            index += 1
             var elements: [JSONValue] = []
+            let closed = list(closingWith: UInt8(ascii: "]")) { parser in
+                guard let element = parser.value(depth: depth + 1) else { return false }
+                elements.append(element)
+                return true
+            }
+            return closed ? .array(elements) : nil
+        }
+
+        /// A container's members from its opening bracket to `close`, separated by commas, each
+        /// read by `member`; false when the text is not such a list.
+        mutating func list(closingWith close: UInt8, _ member: (inout Parser) -> Bool) -> Bool {
+            index += 1
             skipWhitespace()
-            if !atEnd, bytes[index] == UInt8(ascii: "]") {
+            if !atEnd, bytes[index] == close {
                 index += 1
-                return .array(elements)
+                return true
             }
             while true {
                 skipWhitespace()
-                guard let element = value(depth: depth + 1) else { return nil }
-                elements.append(element)
+                guard member(&self) else { return false }
                 skipWhitespace()
-                guard !atEnd else { return nil }
+                guard !atEnd else { return false }
                 switch bytes[index] {
                 case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "]"):
+                case close:
                     index += 1
-                    return .array(elements)
-                default: return nil
+                    return true
+                default: return false
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import ProviderKit
+@testable import TemPolorSimulator
 import Testing
 
 /// The JSON reader and writer every provider answer, stored result and `metadata.json` goes
@@ -67,7 +68,7 @@ struct JSONTextTests {
     /// Random values (a fixed seed) written and read back, in both forms; Foundation reads the
     /// same values from the text.
     @Test func whatIsWrittenReadsBackTheSame() throws {
-        var random = SplitMix(seed: 7)
+        var random = ValueGenerator(random: SplitMix64(seed: 7))
         for _ in 0..<300 {
             let value = random.value(depth: 0)
             for text in [value.jsonText, value.prettyText] {
@@ -79,21 +80,13 @@ struct JSONTextTests {
     }
 }
 
-/// A small seeded generator of JSON values.
-private struct SplitMix {
-    var state: UInt64
+/// Seeded random JSON values (the simulator's SplitMix64).
+private struct ValueGenerator {
+    var random: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 { random.next() }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    mutating func below(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &random) }
 
     static let pieces = ["a", "é", "🎵", "\"", "\\", "/", "\n", "\t", "\u{1F}", " ", "直", "x y", "\u{7F}", "\r\n"]
 
