@@ -10,8 +10,9 @@ public import Foundation
 /// a key given twice keeps its first value.
 enum JSONText {
     /// Nesting deeper than this is refused instead of recursing further (a hostile body cannot
-    /// exhaust the stack).
-    static let depthLimit = 512
+    /// exhaust the stack of whichever thread reads it). Provider answers and `metadata.json`
+    /// nest a few levels.
+    static let depthLimit = 128
 
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
         var parser = Parser(bytes: bytes)

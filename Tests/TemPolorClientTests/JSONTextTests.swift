@@ -37,8 +37,10 @@ struct JSONTextTests {
     @Test func nestingIsBoundedInsteadOfExhaustingTheStack() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(JSONValue.parse(deep) == nil)
-        let fine = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        let fine = String(repeating: "[", count: 128) + String(repeating: "]", count: 128)
         #expect(JSONValue.parse(fine) != nil)
+        let over = String(repeating: "{\"a\":", count: 129) + "1" + String(repeating: "}", count: 129)
+        #expect(JSONValue.parse(over) == nil)
     }
 
     @Test func writesCompactAndPrettyTextWithSortedKeys() {
