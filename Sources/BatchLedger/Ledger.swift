@@ -423,12 +423,9 @@ public struct Ledger: Sendable {
             let files = Dictionary(grouping: try FileRecord.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM file WHERE taskKey IN (SELECT key FROM task WHERE output = ? AND manifest = ?) ORDER BY path
                 """), arguments: arguments), by: \.taskKey)
-            var parents: [TaskRecord] = []
-            for parent in Set(tasks.flatMap(\.parentKeys)) {
-                if let record = try Self.task(db, parent) { parents.append(record) }
-            }
-            return FolderRecords(tasks: tasks, extraItems: extras, files: files,
-                                 parents: Dictionary(parents.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+            var parents: [String: TaskRecord] = [:]
+            for parent in Set(tasks.flatMap(\.parentKeys)) { parents[parent] = try Self.task(db, parent) }
+            return FolderRecords(tasks: tasks, extraItems: extras, files: files, parents: parents)
         }
     }
 
@@ -495,7 +492,7 @@ public struct Ledger: Sendable {
             case .submitting, .submitted, .running, .succeeded, .partFailed, .downloaded: allowed = false
             }
             guard allowed else { throw LedgerError.notSubmittable(key, task.state) }
-            try db.cachedStatement(sql: "DELETE FROM extraItem WHERE taskKey = ?").execute(arguments: [key])
+            try Self.deleteExtraItems(db, of: key)
             return try Self.apply(db, task, to: .submitting, run: run, at: at, actor: task.state == .ambiguous ? "user" : "runner",
                                   detail: detail ?? "create call about to be sent", error: nil) { record in
                 record.attempts += 1
@@ -520,7 +517,7 @@ public struct Ledger: Sendable {
         let at = now()
         return try write { db in
             guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
-            try db.cachedStatement(sql: "DELETE FROM extraItem WHERE taskKey = ?").execute(arguments: [key])
+            try Self.deleteExtraItems(db, of: key)
             for (offset, extra) in extraItemIDs.enumerated() {
                 try ExtraItemRecord(taskKey: key, ordinal: offset + 2, itemID: extra).insert(db)
             }
@@ -644,7 +641,7 @@ public struct Ledger: Sendable {
         let at = now()
         return try write(.deferred) { db in
             guard let task = try Self.task(db, key) else { throw LedgerError.unknownTask(key) }
-            try db.cachedStatement(sql: "DELETE FROM file WHERE taskKey = ?").execute(arguments: [key])
+            try Self.deleteFiles(db, of: key)
             for file in files { try file.insert(db) }
             return try Self.apply(db, task, to: .downloaded, run: run, at: at, actor: "runner",
                                   detail: "\(files.count) file(s)", error: nil) { _ in }
@@ -660,7 +657,7 @@ public struct Ledger: Sendable {
             let events = try EventRecord.filter(Column("taskKey") == key && Column("toState") != TaskState.downloaded.rawValue)
                 .order(Column("id").desc).fetchAll(db)
             let generated = events.first { $0.toState == .succeeded || $0.toState == .partFailed }?.toState ?? .succeeded
-            try db.cachedStatement(sql: "DELETE FROM file WHERE taskKey = ?").execute(arguments: [key])
+            try Self.deleteFiles(db, of: key)
             return try Self.apply(db, task, to: generated, run: run, at: at, actor: "runner", detail: reason, error: nil) { _ in }
         }
     }
@@ -766,7 +763,7 @@ public struct Ledger: Sendable {
         return try write { db in
             var taken = 0
             for entry in entries {
-                guard try TaskRecord.fetchOne(db, key: entry.task.key) == nil else { continue }
+                guard try Self.task(db, entry.task.key) == nil else { continue }
                 try entry.task.insert(db)
                 for file in entry.files { try file.insert(db) }
                 for extra in entry.extras { try extra.insert(db) }
@@ -796,6 +793,14 @@ public struct Ledger: Sendable {
     /// read a task in every write; GRDB compiles a query-interface request anew each time).
     private static func task(_ db: Database, _ key: String) throws -> TaskRecord? {
         try TaskRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM task WHERE key = ?"), arguments: [key])
+    }
+
+    private static func deleteExtraItems(_ db: Database, of key: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM extraItem WHERE taskKey = ?").execute(arguments: [key])
+    }
+
+    private static func deleteFiles(_ db: Database, of key: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM file WHERE taskKey = ?").execute(arguments: [key])
     }
 
     private static func apply(

@@ -67,10 +67,9 @@ struct TaskExecutor: Sendable {
             // provider's slot is free then, and the next create should not wait on the ledger.
             let slot = OnceFlag(alreadySet: false)
             let account = record.account, slots = context.taskSlots
-            let outcome = await wait(task, record, learning: learning) {
-                if slot.set() { await slots.release(account) }
-            }
-            if slot.set() { await slots.release(account) }
+            let release: @Sendable () async -> Void = { if slot.set() { await slots.release(account) } }
+            let outcome = await wait(task, record, learning: learning, final: release)
+            await release()
             return outcome
         } catch {
             return .unfinished("ledger error: \(error)")

@@ -283,8 +283,8 @@ enum JSONText {
     private static func writeNumber(_ number: Double, into out: inout [UInt8]) {
         if !number.isFinite {
             out.append(contentsOf: "null".utf8)
-        } else if number == number.rounded(), abs(number) < 1e15 {
-            out.append(contentsOf: String(Int64(number)).utf8)
+        } else if let whole = JSONValue.wholeNumber(number) {
+            out.append(contentsOf: String(whole).utf8)
         } else {
             out.append(contentsOf: number.description.utf8)
         }

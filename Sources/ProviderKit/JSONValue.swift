@@ -28,7 +28,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value == value.rounded(), abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+            if let whole = Self.wholeNumber(value) { try container.encode(whole) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -44,7 +44,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public var string: String? {
         switch self {
         case .string(let value): value.isEmpty ? nil : value
-        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .number(let value): Self.wholeNumber(value).map(String.init) ?? String(value)
         default: nil
         }
     }
@@ -56,6 +56,12 @@ public enum JSONValue: Codable, Sendable, Equatable {
         case .string(let value): Double(value.trimmingCharacters(in: .whitespaces))
         default: nil
         }
+    }
+
+    /// The number as a whole number when it is one that a Double holds exactly (below 10^15):
+    /// written `30`, not `30.0`.
+    static func wholeNumber(_ value: Double) -> Int64? {
+        value == value.rounded() && abs(value) < 1e15 ? Int64(value) : nil
     }
 
     public var array: [JSONValue]? {
