@@ -14,10 +14,15 @@ func cpuBench(_ options: Options) async throws {
     let key = benchKey(1)
     print("\(options.tasks) songs (create, status, mp3 + WAV + LRC download, tags, hashes, ledger) against a simulator in another process: every task final at once, 1-second files")
     print("CPU: user + system time of this process during the run (the simulator's is not counted); peak memory: this process's maximum resident set")
+    // Every run's library is removed after the last run, not between runs: on ext4 without a
+    // journal, each file created skips over the inodes deleted in the last minutes (the kernel's
+    // `recently_deleted`), so a run right after a removal pays in kernel time for the one before.
+    var folders: [URL] = []
+    defer { for folder in folders { try? FileManager.default.removeItem(at: folder) } }
     for run in 1...max(1, options.runs) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-batch-cpu-bench-\(getpid())-\(run)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        folders.append(folder)
         let server = try SimulatorProcess(folder: folder, arguments: ["--profile", "cpu"])
         defer { server.stop() }
         let manifest = folder.appendingPathComponent("songs.yaml")
