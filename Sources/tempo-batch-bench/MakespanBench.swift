@@ -15,6 +15,7 @@ func makespanBench(_ options: Options) async throws {
     print("busy time: from the simulator's items (each item's creation to its scheduled final moment), summed; ideal = busy / (parallel limit × keys)")
     print("makespan: the wall time of one TempoBatchRun.run (compile, plan, every create, status check, download and report)")
     print("provider span: from the first item's creation to the last item's final moment (the part waiting can shorten; the rest is start-up and the last downloads)")
+    print("start-up: from the run's start to the first create; tail: from the last final moment to the run's end (downloads, metadata, reports)")
     print("notice lag: from an item's final moment to the first query showing it final; reaction: from a query showing a slot free to the next create into it")
     print("per-item polls: busy time / interval, what a poller checking each item alone every interval would call")
     print("the simulator runs in a process of its own (the provider's work is not on the runner's CPU)")
@@ -23,9 +24,9 @@ func makespanBench(_ options: Options) async throws {
             let figures = try await makespanRun(options, timing: timing)
             let ideal = figures.busy / Double(options.parallel * options.keys)
             let label = timing.rawValue + (options.callbacks ? "+callbacks" : "") + (options.keys > 1 ? " \(options.keys) keys" : "")
-            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; provider span %.2f s, ratio %.3f; mean notice lag %.1f ms, reaction %.1f ms; %d query calls (largest batch %d), per-item polls %d; %d callbacks; exit %d, %d files",
+            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; provider span %.2f s, ratio %.3f; start-up %.0f ms, tail %.0f ms; mean notice lag %.1f ms, reaction %.1f ms; %d query calls (largest batch %d), per-item polls %d; %d callbacks; exit %d, %d files",
                          label, run, figures.makespan, ideal, figures.busy, options.parallel * options.keys,
-                         figures.makespan / ideal, figures.span, figures.span / ideal, figures.noticeLag * 1000, figures.reaction * 1000, figures.queries,
+                         figures.makespan / ideal, figures.span, figures.span / ideal, figures.startUp * 1000, figures.tail * 1000, figures.noticeLag * 1000, figures.reaction * 1000, figures.queries,
                          figures.largestBatch, figures.perItemPolls, figures.callbacks, figures.exitCode, figures.files))
         }
     }
@@ -35,6 +36,8 @@ struct MakespanFigures {
     var makespan: Double
     var busy: Double
     var span: Double
+    var startUp: Double
+    var tail: Double
     var noticeLag: Double
     var reaction: Double
     var queries: Int
@@ -73,11 +76,14 @@ private func makespanRun(_ options: Options, timing: PollTiming) async throws ->
     let environment = RunEnvironment(variables: variables, random: RandomSource(seed: 1), output: { lines.add($0) })
     let clock = ContinuousClock()
     var result: RunResult?
+    let startedAt = Date().timeIntervalSince1970
     let elapsed = await clock.measure {
         result = await TempoBatchRun.run(manifest: manifest.path, options: runOptions, environment: environment)
     }
+    let endedAt = Date().timeIntervalSince1970
     let stats = try await server.stats()
     return MakespanFigures(makespan: seconds(elapsed), busy: stats.busySeconds, span: stats.spanSeconds,
+                           startUp: (stats.firstCreatedAt ?? startedAt) - startedAt, tail: endedAt - (stats.lastFinalAt ?? endedAt),
                            noticeLag: stats.noticeLagSeconds / Double(max(1, stats.noticedFinal)),
                            reaction: stats.reactionSeconds / Double(max(1, stats.reactions)),
                            queries: stats.queryCalls, largestBatch: stats.queryItemIDsMax,

@@ -53,7 +53,11 @@ extension SimulatorState {
             first = min(first, item.createdAt)
             last = max(last, item.createdAt + item.finishesAfter)
         }
-        if !items.isEmpty { copy.spanSeconds = last.timeIntervalSince(first) }
+        if !items.isEmpty {
+            copy.spanSeconds = last.timeIntervalSince(first)
+            copy.firstCreatedAt = first.timeIntervalSince1970
+            copy.lastFinalAt = last.timeIntervalSince1970
+        }
         for index in configuration.extraKeys.indices {
             let name = SimulatorConfiguration.KeyAccount.name(at: index)
             copy.keyBalances[name] = balance(ofKey: name)

@@ -34,6 +34,10 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     /// and the span from the first creation to the last final moment (seconds, time-scaled).
     public var busySeconds = 0.0
     public var spanSeconds = 0.0
+    /// The span's ends on the system clock (seconds since 1970), so that a client in another
+    /// process can tell its own start-up and tail from the provider's span; nil with no item.
+    public var firstCreatedAt: Double?
+    public var lastFinalAt: Double?
     public var downloads = 0
     public var faultsInjected: [String: Int] = [:]
     public var callbackAttempts = 0
@@ -62,6 +66,8 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case reactionSeconds = "reaction_seconds"
         case busySeconds = "busy_seconds"
         case spanSeconds = "span_seconds"
+        case firstCreatedAt = "first_created_at"
+        case lastFinalAt = "last_final_at"
         case downloads
         case faultsInjected = "faults_injected"
         case callbackAttempts = "callback_attempts"
