@@ -76,14 +76,14 @@ private func makespanRun(_ options: Options, timing: PollTiming) async throws ->
     let environment = RunEnvironment(variables: variables, random: RandomSource(seed: 1), output: { lines.add($0) })
     let clock = ContinuousClock()
     var result: RunResult?
+    // On the system clock, as the simulator's span ends are: start-up and tail are told from them.
     let startedAt = Date().timeIntervalSince1970
     let elapsed = await clock.measure {
         result = await TempoBatchRun.run(manifest: manifest.path, options: runOptions, environment: environment)
     }
-    let endedAt = Date().timeIntervalSince1970
     let stats = try await server.stats()
     return MakespanFigures(makespan: seconds(elapsed), busy: stats.busySeconds, span: stats.spanSeconds,
-                           startUp: (stats.firstCreatedAt ?? startedAt) - startedAt, tail: endedAt - (stats.lastFinalAt ?? endedAt),
+                           startUp: (stats.firstCreatedAt ?? startedAt) - startedAt, tail: stats.lastFinalAt.map { startedAt + seconds(elapsed) - $0 } ?? 0,
                            noticeLag: stats.noticeLagSeconds / Double(max(1, stats.noticedFinal)),
                            reaction: stats.reactionSeconds / Double(max(1, stats.reactions)),
                            queries: stats.queryCalls, largestBatch: stats.queryItemIDsMax,
