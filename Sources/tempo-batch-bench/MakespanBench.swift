@@ -15,7 +15,7 @@ func makespanBench(_ options: Options) async throws {
     print("busy time: from the simulator's items (each item's creation to its scheduled final moment), summed; ideal = busy / (parallel limit × keys)")
     print("makespan: the wall time of one TempoBatchRun.run (compile, plan, every create, status check, download and report)")
     print("provider span: from the first item's creation to the last item's final moment (the part waiting can shorten; the rest is start-up and the last downloads)")
-    print("start-up: from the run's start to the first create; tail: from the last final moment to the run's end (downloads, metadata, reports)")
+    print("start-up: from the run's start to the first create; tail: from the last final moment to the run's end: notice (to the last final answer seen), filing (to the last file filed), reports (to the finished event), wrap-up (ledger backup, shutdown)")
     print("notice lag: from an item's final moment to the first query showing it final; reaction: from a query showing a slot free to the next create into it")
     print("per-item polls: busy time / interval, what a poller checking each item alone every interval would call")
     print("the simulator runs in a process of its own (the provider's work is not on the runner's CPU)")
@@ -24,9 +24,10 @@ func makespanBench(_ options: Options) async throws {
             let figures = try await makespanRun(options, timing: timing)
             let ideal = figures.busy / Double(options.parallel * options.keys)
             let label = timing.rawValue + (options.callbacks ? "+callbacks" : "") + (options.keys > 1 ? " \(options.keys) keys" : "")
-            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; provider span %.2f s, ratio %.3f; start-up %.0f ms, tail %.0f ms; mean notice lag %.1f ms, reaction %.1f ms; %d query calls (largest batch %d), per-item polls %d; %d callbacks; exit %d, %d files",
+            print(String(format: "%@ run %d: makespan %.2f s, ideal %.2f s (busy %.1f s / %d), ratio %.3f; provider span %.2f s, ratio %.3f; start-up %.0f ms, tail %.0f ms (notice %.0f, filing %.0f, reports %.0f, wrap-up %.0f); mean notice lag %.1f ms, reaction %.1f ms; %d query calls (largest batch %d), per-item polls %d; %d callbacks; exit %d, %d files",
                          label, run, figures.makespan, ideal, figures.busy, options.parallel * options.keys,
-                         figures.makespan / ideal, figures.span, figures.span / ideal, figures.startUp * 1000, figures.tail * 1000, figures.noticeLag * 1000, figures.reaction * 1000, figures.queries,
+                         figures.makespan / ideal, figures.span, figures.span / ideal, figures.startUp * 1000, figures.tail * 1000,
+                         figures.tailParts.notice * 1000, figures.tailParts.filing * 1000, figures.tailParts.reports * 1000, figures.tailParts.wrapUp * 1000, figures.noticeLag * 1000, figures.reaction * 1000, figures.queries,
                          figures.largestBatch, figures.perItemPolls, figures.callbacks, figures.exitCode, figures.files))
         }
     }
@@ -38,6 +39,9 @@ struct MakespanFigures {
     var span: Double
     var startUp: Double
     var tail: Double
+    /// The tail in its steps: to the last final answer seen, to the last file filed, to the run's
+    /// finished event (reports), to the run's end (ledger backup, shutdown).
+    var tailParts: (notice: Double, filing: Double, reports: Double, wrapUp: Double)
     var noticeLag: Double
     var reaction: Double
     var queries: Int
@@ -70,10 +74,10 @@ private func makespanRun(_ options: Options, timing: PollTiming) async throws ->
     runOptions.pollInterval = .nanoseconds(Int64((options.interval * 1e9).rounded()))
     runOptions.pollTiming = timing
     if options.callbacks { runOptions.listen = (host: "127.0.0.1", port: 0) }
-    let lines = LineCounter()
     var variables: [String: String] = [:]
     for number in 1...options.keys { variables[number == 1 ? "TEMPOLOR_API_KEY" : "TEMPOLOR_API_KEY_\(number)"] = benchKey(number) }
-    let environment = RunEnvironment(variables: variables, random: RandomSource(seed: 1), output: { lines.add($0) })
+    let moments = TailMoments()
+    let environment = RunEnvironment(variables: variables, random: RandomSource(seed: 1), events: { moments.note($0) })
     let clock = ContinuousClock()
     var result: RunResult?
     // On the system clock, as the simulator's span ends are: start-up and tail are told from them.
@@ -82,13 +86,46 @@ private func makespanRun(_ options: Options, timing: PollTiming) async throws ->
         result = await TempoBatchRun.run(manifest: manifest.path, options: runOptions, environment: environment)
     }
     let stats = try await server.stats()
+    let end = startedAt + seconds(elapsed)
     return MakespanFigures(makespan: seconds(elapsed), busy: stats.busySeconds, span: stats.spanSeconds,
-                           startUp: (stats.firstCreatedAt ?? startedAt) - startedAt, tail: stats.lastFinalAt.map { startedAt + seconds(elapsed) - $0 } ?? 0,
+                           startUp: (stats.firstCreatedAt ?? startedAt) - startedAt, tail: stats.lastFinalAt.map { end - $0 } ?? 0,
+                           tailParts: moments.parts(lastFinal: stats.lastFinalAt ?? end, end: end),
                            noticeLag: stats.noticeLagSeconds / Double(max(1, stats.noticedFinal)),
                            reaction: stats.reactionSeconds / Double(max(1, stats.reactions)),
                            queries: stats.queryCalls, largestBatch: stats.queryItemIDsMax,
                            perItemPolls: Int((stats.busySeconds / options.interval).rounded(.up)), exitCode: result?.exitCode ?? -1,
                            files: countFiles(library), callbacks: stats.callbacksDelivered)
+}
+
+/// When the run's last final answer was seen (a task turned `succeeded`), its last file filed
+/// (`downloaded`) and its `finished` event sent, on the system clock.
+final class TailMoments: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastSucceeded: Double?
+    private var lastDownloaded: Double?
+    private var finished: Double?
+
+    func note(_ event: RunEvent) {
+        let now = Date().timeIntervalSince1970
+        lock.withLock {
+            switch event.kind {
+            case .transition(let change) where change.to == "succeeded": lastSucceeded = now
+            case .transition(let change) where change.to == "downloaded": lastDownloaded = now
+            case .finished: finished = now
+            default: break
+            }
+        }
+    }
+
+    /// The tail from `lastFinal` to `end` in its four steps; a step whose moment is missing counts as none.
+    func parts(lastFinal: Double, end: Double) -> (notice: Double, filing: Double, reports: Double, wrapUp: Double) {
+        lock.withLock {
+            let seen = max(lastFinal, lastSucceeded ?? lastFinal)
+            let filed = max(seen, lastDownloaded ?? seen)
+            let reported = max(filed, finished ?? filed)
+            return (seen - lastFinal, filed - seen, reported - filed, end - reported)
+        }
+    }
 }
 
 /// The key of number `n` (1: `TEMPOLOR_API_KEY`, 2: `TEMPOLOR_API_KEY_2`, …) the bench's simulator accepts.
