@@ -429,6 +429,31 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// ``folderRecords(_:manifest:)`` of many folders at once, in one read of the manifest's
+    /// tasks, extra items and files (three statements, not three per folder). A folder without
+    /// tasks of the manifest is absent from the answer.
+    public func folderRecords(_ folders: Set<String>, manifest: String) throws -> [String: FolderRecords] {
+        try writer.read { db in
+            let all = try TaskRecord.fetchAll(db, sql: "SELECT * FROM task WHERE manifest = ? ORDER BY createdAt, key", arguments: [manifest])
+            let byKey = Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            let tasks = Dictionary(grouping: all.filter { folders.contains($0.output) }, by: \.output)
+            let extras = Dictionary(grouping: try ExtraItemRecord.fetchAll(db, sql: """
+                SELECT extraItem.* FROM extraItem JOIN task ON task.key = extraItem.taskKey WHERE task.manifest = ? ORDER BY extraItem.ordinal
+                """, arguments: [manifest]), by: \.taskKey)
+            let files = Dictionary(grouping: try FileRecord.fetchAll(db, sql: """
+                SELECT file.* FROM file JOIN task ON task.key = file.taskKey WHERE task.manifest = ? ORDER BY file.path
+                """, arguments: [manifest]), by: \.taskKey)
+            var answer: [String: FolderRecords] = [:]
+            for (folder, members) in tasks {
+                var parents: [String: TaskRecord] = [:]
+                for parent in Set(members.flatMap(\.parentKeys)) { parents[parent] = try byKey[parent] ?? Self.task(db, parent) }
+                let keys = members.map(\.key)
+                answer[folder] = FolderRecords(tasks: members, extraItems: extras.picking(keys), files: files.picking(keys), parents: parents)
+            }
+            return answer
+        }
+    }
+
     /// How many create calls got an item id during a run.
     public func submissions(inRun run: Int64) throws -> Int {
         try writer.read { db in
@@ -839,11 +864,20 @@ private final class SyncLevel: @unchecked Sendable {
 }
 
 /// See ``Ledger/folderRecords(_:manifest:)``.
-public struct FolderRecords: Sendable {
+public struct FolderRecords: Sendable, Equatable {
     public let tasks: [TaskRecord]
     public let extraItems: [String: [ExtraItemRecord]]
     public let files: [String: [FileRecord]]
     public let parents: [String: TaskRecord]
+}
+
+extension Dictionary where Key == String {
+    /// The entries of these keys (a key without one is left out).
+    func picking(_ keys: [String]) -> [String: Value] {
+        var picked: [String: Value] = [:]
+        for key in keys { picked[key] = self[key] }
+        return picked
+    }
 }
 
 /// See ``Ledger/balanceProofFigures()``.

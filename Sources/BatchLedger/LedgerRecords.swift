@@ -24,7 +24,7 @@ public enum TaskState: String, Codable, Sendable, CaseIterable, DatabaseValueCon
 }
 
 /// One task of some manifest's graph, keyed by its task key.
-public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct TaskRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "task"
 
     public var key: String
@@ -127,7 +127,7 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 }
 
 /// A file of the output library, as written and verified.
-public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct FileRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "file"
 
     public var taskKey: String
@@ -165,7 +165,7 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 
 /// A further item one create call made (ordinal 2, 3, …): the task's own item is the first;
 /// these are tracked, polled and filed beside it (`song-2.mp3`).
-public struct ExtraItemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct ExtraItemRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "extraItem"
 
     public var taskKey: String

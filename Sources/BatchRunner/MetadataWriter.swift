@@ -1,5 +1,4 @@
 import BatchLedger
-import Crypto
 import Foundation
 import ProviderKit
 
@@ -12,10 +11,12 @@ actor MetadataWriter {
     private let library: OutputLibrary
     private let manifest: String
     private var missing: [String: [String]] = [:]
-    private(set) var folders: Set<String> = []
-    /// What this run last wrote into each folder's file (its SHA-256 and size): the same
-    /// document again, with the file still that size, is not written (and synced) twice.
-    private var written: [String: (digest: SHA256.Digest, size: Int)] = [:]
+    private var folders: Set<String> = []
+    /// What this run last wrote into each folder's file: a fingerprint of the ledger's records
+    /// it was made from (with the missing-file notes) and the file's size. Records unchanged,
+    /// with the file still that size, are not written (and synced) twice: the document is a
+    /// function of them.
+    private var written: [String: (fingerprint: Int, size: Int)] = [:]
 
     init(ledger: Ledger, library: OutputLibrary, manifest: String) {
         self.ledger = ledger
@@ -27,9 +28,31 @@ actor MetadataWriter {
         missing[key] = notes.isEmpty ? nil : notes
     }
 
+    /// Brings the folder's file up to date with the ledger.
     func write(folder: String) {
         folders.insert(folder)
-        guard let records = try? ledger.folderRecords(folder, manifest: manifest), !records.tasks.isEmpty else { return }
+        guard let records = try? ledger.folderRecords(folder, manifest: manifest) else { return }
+        write(folder: folder, records)
+    }
+
+    /// Brings every folder this run wrote into up to date, reading the ledger once for all of
+    /// them: tasks of a folder may have changed after its last write (a sibling failed or was
+    /// blocked), and only the folders whose records changed are written again.
+    func refreshAll() {
+        guard let all = try? ledger.folderRecords(folders, manifest: manifest) else {
+            for folder in folders { write(folder: folder) }
+            return
+        }
+        for folder in folders.sorted() {
+            if let records = all[folder] { write(folder: folder, records) }
+        }
+    }
+
+    private func write(folder: String, _ records: FolderRecords) {
+        guard !records.tasks.isEmpty else { return }
+        let url = library.folder(folder).appendingPathComponent("metadata.json")
+        let fingerprint = self.fingerprint(records)
+        if let last = written[folder], last.fingerprint == fingerprint, FileStat.of(url.path).map({ $0.size == Int64(last.size) }) == true { return }
         var entries: [JSONValue] = []
         for task in records.tasks {
             var entry: [String: JSONValue] = [
@@ -45,14 +68,15 @@ actor MetadataWriter {
                 entry["result"] = result.summary
             }
             entry["attempts"] = .number(Double(task.attempts))
-            entry["parents"] = .array(task.parentKeys.map(JSONValue.string))
+            let parentKeys = task.parentKeys
+            entry["parents"] = .array(parentKeys.map(JSONValue.string))
             let extras = records.extraItems[task.key] ?? []
             entry["extra_items"] = .array(extras.map { extra in
                 let result = StoredResult.parse(extra.result)
                 return .object(["ordinal": .number(Double(extra.ordinal)), "item_id": .string(extra.itemID), "final": .bool(extra.final),
                                 "result": result?.summary ?? .null, "provider_answer": result?.raw ?? .null])
             })
-            entry["lineage"] = .array(task.parentKeys.map { parent in
+            entry["lineage"] = .array(parentKeys.map { parent in
                 let record = records.parents[parent]
                 return .object(["key": .string(parent), "kind": record.map { .string($0.kind) } ?? .null,
                                 "item_id": record?.itemID.map(JSONValue.string) ?? .null])
@@ -65,10 +89,25 @@ actor MetadataWriter {
         }
         let document = JSONValue.object(["manifest": .string(manifest), "folder": .string(folder), "tasks": .array(entries)])
         let text = document.prettyText + "\n"
-        let url = library.folder(folder).appendingPathComponent("metadata.json")
-        let digest = SHA256.hash(data: Data(text.utf8))
-        if let last = written[folder], last.digest == digest, FileStat.of(url.path).map({ $0.size == Int64(last.size) }) == true { return }
         guard (try? library.writeText(text, to: url)) != nil else { return }
-        written[folder] = (digest, text.utf8.count)
+        written[folder] = (fingerprint, text.utf8.count)
+    }
+
+    /// What the folder's document is made of, hashed: its tasks' rows, extra items and files,
+    /// each parent's kind and item id, and the missing-file notes.
+    private func fingerprint(_ records: FolderRecords) -> Int {
+        var hasher = Hasher()
+        for task in records.tasks {
+            hasher.combine(task)
+            hasher.combine(records.extraItems[task.key])
+            hasher.combine(records.files[task.key])
+            hasher.combine(missing[task.key])
+        }
+        for (key, parent) in records.parents.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(key)
+            hasher.combine(parent.kind)
+            hasher.combine(parent.itemID)
+        }
+        return hasher.finalize()
     }
 }

@@ -212,9 +212,7 @@ struct PreparedRun: Sendable {
         let manifest = entry.manifest, graph = entry.graph, ledger = root.ledger, library = context.library
         // Tasks of a folder may have changed after its last download (a sibling blocked or
         // failed): bring the metadata of every folder this run wrote into up to date.
-        for folder in await context.metadata.folders {
-            await context.metadata.write(folder: folder)
-        }
+        await context.metadata.refreshAll()
         var stop = await context.control.stopReason
         let overBudget = graph.tasks.filter { plan[$0.key]?.action == .overBudget }.count
         if stop == nil, overBudget > 0, let budget = budgetLimit {

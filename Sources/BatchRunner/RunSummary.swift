@@ -8,11 +8,12 @@ enum RunSummary {
         manifest: Manifest, graph: TaskGraph, ledger: Ledger, result: RunScheduler.Result, run: Int64, started: Date,
         finished: Date, stop: StopReason?, committed: Double, provider: String, untouched: [String: TaskRecord] = [:]
     ) -> RunReport {
-        // Tasks the plan skipped cannot have changed: only the others are read again.
+        // Tasks the plan skipped cannot have changed: only the others are read again, without
+        // what the report does not need (their requests, dates and answers, except part_failed's).
         var records = untouched
         var unreadable = false
         do {
-            let changed = try ledger.tasks(keys: graph.tasks.map(\.key.hex).filter { untouched[$0] == nil })
+            let changed = try ledger.taskHeads(keys: graph.tasks.map(\.key.hex).filter { untouched[$0] == nil })
             records.merge(changed) { $1 }
         } catch {
             records = [:]

@@ -103,6 +103,34 @@ struct LedgerTests {
         #expect(try ledger.allTasks().count == 3)
     }
 
+    /// The run's end refreshes every folder's metadata from one read: it must give each folder
+    /// what the folder's own read gives (tasks in order, extra items, files, parents from any folder).
+    @Test func manyFoldersReadAtOnceMatchEachFolderReadAlone() throws {
+        let ledger = try Ledger.inMemory()
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        func member(_ key: String, _ output: String, parents: [String] = [], manifest: String = "m", second: Double) -> TaskRecord {
+            TaskRecord(key: key, manifest: manifest, job: "j", kind: "song", output: output, fileStem: key, request: #"{"prompt":"x"}"#,
+                       parents: parents, provider: "tempolor", cost: 30, now: at.addingTimeInterval(second))
+        }
+        try ledger.register([member("a", "m/one", second: 2), member("b", "m/one", parents: ["a"], second: 1), member("c", "m/two", parents: ["a"], second: 3),
+                             member("d", "m/three", second: 4), member("x", "m/one", manifest: "other", second: 5)])
+        let run = try ledger.beginRun(manifest: "m")
+        _ = try ledger.recordSubmitting("a", run: run)
+        _ = try ledger.recordSubmitted("a", itemID: "song_1", extraItemIDs: ["song_2"], run: run)
+        _ = try ledger.recordGenerated("a", state: .succeeded, result: "{}", detail: nil, run: run)
+        _ = try ledger.recordDownloaded("a", files: [FileRecord(taskKey: "a", path: "m/one/a.mp3", size: 3, sha256: "abc", createdAt: at),
+                                                     FileRecord(taskKey: "a", path: "m/one/a-2.mp3", size: 4, sha256: "def", createdAt: at)], run: run)
+        let many = try ledger.folderRecords(["m/one", "m/two", "m/none"], manifest: "m")
+        #expect(Set(many.keys) == ["m/one", "m/two"])
+        for folder in ["m/one", "m/two"] {
+            #expect(many[folder] == (try ledger.folderRecords(folder, manifest: "m")), "\(folder)")
+        }
+        #expect(many["m/one"]?.tasks.map(\.key) == ["b", "a"])
+        #expect(many["m/one"]?.files["a"]?.map(\.path) == ["m/one/a-2.mp3", "m/one/a.mp3"])
+        #expect(many["m/one"]?.extraItems["a"]?.map(\.itemID) == ["song_2"])
+        #expect(many["m/two"]?.parents["a"]?.itemID == "song_1")
+    }
+
     @Test func everyTransitionAppendsAnEvent() throws {
         let ledger = try Ledger.inMemory()
         try ledger.register([task("a")])

@@ -36,6 +36,17 @@ struct FailureTests {
             let report = try String(contentsOf: try #require(result.report), encoding: .utf8)
             #expect(report.contains("## Failures"))
             #expect(report.contains("the provider reported the generation failed"))
+            // Each folder's metadata.json was last written when its song was submitted or filed;
+            // the failure and the blocks came after, and the run's end brings every copy up to date.
+            for (folder, members) in Dictionary(grouping: tasks, by: \.output) {
+                let data = try Data(contentsOf: sim.library.appendingPathComponent(folder).appendingPathComponent("metadata.json"))
+                let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                let entries = try #require(document["tasks"] as? [[String: Any]])
+                let states = Dictionary(uniqueKeysWithValues: entries.compactMap { entry in
+                    (entry["key"] as? String).map { ($0, entry["state"] as? String ?? "") }
+                })
+                #expect(states == Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.state.rawValue) }), "\(folder)")
+            }
         }
     }
 
