@@ -75,22 +75,36 @@ struct PollSchedule: Sendable, Equatable {
 /// lateness in waking does not creep in). Each is an upper bound: the item turned final
 /// somewhere since the check before. Which one the poller aims at depends on their spread:
 /// - Tight (the 10th and 90th percentiles within `band`, e.g. half an interval): the 90th
-///   percentile. Nearly every item is final at that one check; waiting for the slowest of a
-///   tight band costs less than a second check for most items.
+///   percentile at first, then corrected by what each first check on the aim finds (see
+///   ``checkedAtAim(_:final:)``). Nearly every item is final at that one check; waiting for
+///   the slowest of a tight band costs less than a second check for most items.
 /// - Spread out: the 10th percentile. Few items are final before it, and from it on the
 ///   schedule checks densely, so an early finisher is not kept waiting for the slow ones.
 /// One slow or lost-and-retried item moves neither.
+///
+/// Why the correction: a duration learned is where a check found the item final, never
+/// earlier. Once the aim sits late, every item is final at its first check and teaches the
+/// late aim again, so the durations alone can only ever move it later. The check due on the
+/// aim tells more: final there, the aim comes down by `step × 0.1`; not final, it goes up by
+/// `step × 0.9`. It settles where nine items in ten are final at that check (the 90th
+/// percentile of when they turn final, as the checks actually reach the provider), and a
+/// late aim comes back down by itself.
 struct DurationBook: Sendable {
     private var seen: [PollProfile: [Double]] = [:]
+    /// Per profile while its band is tight: the aim as corrected by the checks due on it.
+    private var aims: [PollProfile: Double] = [:]
     let window: Int
     /// The spread under which the durations count as tight, in seconds.
     let band: Double
+    /// How far one check due on the aim moves it (0: never).
+    let step: Double
     static let low = 0.1
     static let high = 0.9
 
-    init(window: Int = 31, band: Double = 0) {
+    init(window: Int = 31, band: Double = 0, step: Double = 0) {
         self.window = max(1, window)
         self.band = band
+        self.step = max(0, step)
     }
 
     mutating func learn(_ seconds: Double, for profile: PollProfile) {
@@ -98,14 +112,27 @@ struct DurationBook: Sendable {
         durations.append(max(0, seconds))
         if durations.count > window { durations.removeFirst(durations.count - window) }
         seen[profile] = durations
+        // Spread out again: the next tight band starts from its own 90th percentile.
+        if quantiles(profile).map({ $0.high - $0.low > band }) ?? true { aims[profile] = nil }
+    }
+
+    /// The check due on an item's aim (the tight band's) found it final, or not.
+    mutating func checkedAtAim(_ profile: PollProfile, final: Bool) {
+        guard step > 0, let bounds = quantiles(profile), bounds.high - bounds.low <= band else { return }
+        let aim = aims[profile] ?? bounds.high
+        aims[profile] = max(0, aim + (final ? -step * (1 - Self.high) : step * Self.high))
+    }
+
+    private func quantiles(_ profile: PollProfile) -> (low: Double, high: Double)? {
+        guard let durations = seen[profile], !durations.isEmpty else { return nil }
+        let sorted = durations.sorted()
+        func quantile(_ q: Double) -> Double { sorted[Int(Double(sorted.count - 1) * q)] }
+        return (quantile(Self.low), quantile(Self.high))
     }
 
     /// Nil until an item of the profile was seen to finish.
     func expected(for profile: PollProfile) -> Double? {
-        guard let durations = seen[profile], !durations.isEmpty else { return nil }
-        let sorted = durations.sorted()
-        func quantile(_ q: Double) -> Double { sorted[Int(Double(sorted.count - 1) * q)] }
-        let low = quantile(Self.low), high = quantile(Self.high)
-        return high - low <= band ? high : low
+        guard let (low, high) = quantiles(profile) else { return nil }
+        return high - low <= band ? aims[profile] ?? high : low
     }
 }

@@ -23,6 +23,9 @@ actor StatusPoller {
         let since: Date
         /// When the item is due its next check.
         var due: Date
+        /// The expected finish its checks were aimed at, until the check due there is answered
+        /// (what that check finds corrects the aim: ``DurationBook/checkedAtAim(_:final:)``).
+        var aim: Date?
     }
 
     private let provider: any GenerationProvider
@@ -46,7 +49,7 @@ actor StatusPoller {
         self.activity = activity
         self.timing = timing
         schedule = PollSchedule(interval: Backoff.seconds(interval))
-        durations = DurationBook(band: Backoff.seconds(interval) / 2)
+        durations = DurationBook(band: Backoff.seconds(interval) / 2, step: Backoff.seconds(interval) / 16)
         self.maxWait = Backoff.seconds(maxWait)
         self.provider = provider
         self.clock = clock
@@ -66,8 +69,10 @@ actor StatusPoller {
                 if let previous = waiters[ref] { previous.continuation.resume(throwing: CancellationError()) }
                 else { order.append(ref) }
                 let now = clock.now()
-                let first = schedule.nextCheck(elapsed: 0, expected: profile.flatMap { durations.expected(for: $0) })
-                waiters[ref] = Waiter(continuation: continuation, progress: progress, deadline: now + maxWait, profile: profile, since: now, due: now + first)
+                let expected = profile.flatMap { durations.expected(for: $0) }
+                let first = schedule.nextCheck(elapsed: 0, expected: expected)
+                waiters[ref] = Waiter(continuation: continuation, progress: progress, deadline: now + maxWait, profile: profile, since: now,
+                                      due: now + first, aim: expected.map { now + $0 })
             }
         } onCancel: {
             Task { await self.cancel(ref) }
@@ -154,6 +159,12 @@ actor StatusPoller {
             for ref in group {
                 guard let waiter = waiters[ref], let report = reports[ref.id] else { continue }
                 let elapsed = asked.timeIntervalSince(waiter.since)
+                // The check due on the aim (not one taken along before it): did it find the item final?
+                if let profile = waiter.profile, let aim = waiter.aim, let due = scheduled[ref], abs(due.timeIntervalSince(aim)) < 1e-6,
+                   asked.timeIntervalSince(due) > -0.001 {
+                    durations.checkedAtAim(profile, final: report.isFinal)
+                    waiters[ref]?.aim = nil
+                }
                 if report.isFinal {
                     if let profile = waiter.profile, report.phase == .succeeded || report.phase == .partFailed {
                         durations.learn(min(asked, scheduled[ref] ?? asked).timeIntervalSince(waiter.since), for: profile)

@@ -89,6 +89,60 @@ struct PollScheduleTests {
         #expect(book.expected(for: Self.song) == 60)
     }
 
+    @Test func theFirstCheckOnATightAimCorrectsIt() {
+        var book = DurationBook(window: 5, band: 2, step: 1)
+        for seconds in [60, 60, 60, 60, 60.0] { book.learn(seconds, for: Self.song) }
+        #expect(book.expected(for: Self.song) == 60)
+        // Final at the aim: a tenth of a step earlier; not final: nine tenths later.
+        book.checkedAtAim(Self.song, final: true)
+        #expect(abs((book.expected(for: Self.song) ?? 0) - 59.9) < 1e-9)
+        book.checkedAtAim(Self.song, final: false)
+        #expect(abs((book.expected(for: Self.song) ?? 0) - 60.8) < 1e-9)
+        // Another profile is not moved; without a step nothing is.
+        #expect(book.expected(for: PollProfile(kind: .stems, model: nil)) == nil)
+        var fixed = DurationBook(window: 5, band: 2)
+        fixed.learn(60, for: Self.song)
+        fixed.checkedAtAim(Self.song, final: true)
+        #expect(fixed.expected(for: Self.song) == 60)
+        // Spread out: the 10th percentile, and a tight band later starts from its own 90th.
+        book.learn(90, for: Self.song)
+        book.learn(95, for: Self.song)
+        #expect(book.expected(for: Self.song) == 60)
+        book.checkedAtAim(Self.song, final: true)
+        #expect(book.expected(for: Self.song) == 60)
+        for seconds in [70, 70.5, 71, 70, 70.0] { book.learn(seconds, for: Self.song) }
+        #expect(book.expected(for: Self.song) == 70.5)
+    }
+
+    /// The durations alone only ever move an aim later (each item is final at the late aim
+    /// and teaches it again). With the correction a late aim comes back to where nine items
+    /// in ten are final at their first check.
+    @Test func aLateAimSettlesAtTheNinetiethPercentile() {
+        var book = DurationBook(band: 10, step: 0.4)
+        book.learn(65, for: Self.song)
+        // True durations 60.0, 60.1, …, 60.9 in turn: the 90th percentile is 60.8.
+        var finals: [Bool] = []
+        for item in 0..<600 {
+            let aim = book.expected(for: Self.song) ?? 0
+            let final = 60 + Double(item % 10) / 10 <= aim
+            book.checkedAtAim(Self.song, final: final)
+            book.learn(final ? aim : aim + 1.25, for: Self.song)
+            finals.append(final)
+        }
+        let aim = book.expected(for: Self.song) ?? 0
+        #expect(aim > 60.4 && aim < 61.2, "\(aim)")
+        let share = Double(finals.suffix(300).filter { $0 }.count) / 300
+        #expect(share > 0.85 && share < 0.95, "\(share)")
+        // Without the correction the aim stays where it started.
+        var uncorrected = DurationBook(band: 10)
+        uncorrected.learn(65, for: Self.song)
+        for _ in 0..<600 {
+            let aim = uncorrected.expected(for: Self.song) ?? 0
+            uncorrected.learn(aim, for: Self.song)
+        }
+        #expect(uncorrected.expected(for: Self.song) == 65)
+    }
+
     /// TemPolor's grouping: by route, up to 10 ids per call.
     static func groups(_ refs: [ItemRef]) -> [[ItemRef]] {
         let routes: [TaskKind] = [.song, .stems]

@@ -109,6 +109,32 @@ struct StatusPollerTests {
         }
     }
 
+    @Test func anItemFinalAtTheAimBringsTheNextAimEarlier() async throws {
+        try await Self.withPoller(.expected) { poller, backend, clock in
+            await backend.create("a", finishingAfter: 28)
+            _ = try await poller.waitForFinal(ItemRef(id: "a", kind: .song), learning: Self.song) { _ in }
+            // Learned 30 s; "b" is final at its check there, so the aim comes a tenth of a
+            // step (5 s / 16) earlier for "c", and again for "d". "d" is not final at its aim:
+            // the aim moves nine tenths of a step later, and "d" is checked again there.
+            let step = 5.0 / 16
+            var checks: [Double] = []
+            for (id, finish) in [("b", 28.0), ("c", 28.0), ("d", 29.99)] {
+                let start = clock.now()
+                await backend.create(id, finishingAfter: finish)
+                _ = try await poller.waitForFinal(ItemRef(id: id, kind: .song), learning: Self.song) { _ in }
+                checks.append(contentsOf: await backend.checks(of: id, since: start))
+            }
+            let expected = [30, 30 - step / 10, 30 - 2 * step / 10, 30 - 2 * step / 10 + 0.9 * step]
+            #expect(checks.count == expected.count && zip(checks, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(checks)")
+            // Only the check due on the aim corrects it: "e" is aimed where "d" was found.
+            let start = clock.now()
+            await backend.create("e", finishingAfter: 28)
+            _ = try await poller.waitForFinal(ItemRef(id: "e", kind: .song), learning: Self.song) { _ in }
+            let last = await backend.checks(of: "e", since: start)
+            #expect(last.count == 1 && abs(last[0] - expected[3]) < 1e-6, "\(last)")
+        }
+    }
+
     @Test func anItemLeftOutOfAnAnswerIsAskedAgainAnIntervalLater() async throws {
         try await Self.withPoller(.expected) { poller, backend, clock in
             await backend.create("a", finishingAfter: 38)
